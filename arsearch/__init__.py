@@ -1,0 +1,48 @@
+"""arsearch: full-text search over Arabic text.
+
+Example:
+    >>> from arsearch import analyze, normalize, stem
+    >>> normalize("إِلَى")
+    'الي'
+    >>> [t.text for t in analyze("ذهب الطلاب إلى المكتبات")]
+    ['ذهب', 'طلاب', 'مكتب']
+"""
+
+from __future__ import annotations
+
+from .analysis import ANALYZER_VERSION, Analyzer, Token, analyze
+from .chars import normalize
+from .errors import (
+    ArsearchError,
+    DocumentError,
+    IncompatibleIndexError,
+    IndexExistsError,
+    IndexLockedError,
+    IndexNotFoundError,
+    QueryError,
+    SchemaError,
+)
+from .stem import stem
+from .stopwords import DEFAULT_STOPWORDS
+from .whoosh_analysis import ArabicAnalyzer
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ANALYZER_VERSION",
+    "Analyzer",
+    "ArabicAnalyzer",
+    "ArsearchError",
+    "DEFAULT_STOPWORDS",
+    "DocumentError",
+    "IncompatibleIndexError",
+    "IndexExistsError",
+    "IndexLockedError",
+    "IndexNotFoundError",
+    "QueryError",
+    "SchemaError",
+    "Token",
+    "analyze",
+    "normalize",
+    "stem",
+]

@@ -1,0 +1,203 @@
+"""The analyzer: tokenize → normalize → stop words → stem, in one pass.
+
+Each word is normalized *after* tokenizing, so token offsets point into the
+original text: ``text[t.start:t.end]`` is the surface word with its
+diacritics, tatweel and original hamza spelling.
+
+The term of a word is computed once per distinct surface form and cached
+per process (Zipf's law makes the cache hit most of the time), so analysis
+costs little more than the regex scan.
+
+Two rules keep stems honest:
+
+* a stop word's term is its normalized surface, never stemmed;
+* a stem that happens to equal a stop word (الله → له, فيها → في) is not
+  used: the word keeps its normalized surface as its term.
+
+Example:
+    >>> [(t.text, t.start, t.end) for t in analyze("وَالْمَكْتَبَاتُ في القاهرة")]
+    [('مكتب', 0, 16), ('قاهر', 20, 27)]
+    >>> [t.text for t in analyze("من هو", keep_stopwords=True)]
+    ['من', 'هو']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, NamedTuple
+
+from .chars import make_translation_table
+from .stem import STEMMERS, get_stemmer
+from .stopwords import is_stopword, resolve_stopwords
+from .tokenize import WORD_PATTERN
+
+__all__ = ["Token", "Analyzer", "analyze", "DEFAULT_ANALYZER", "ANALYZER_VERSION"]
+
+#: Bump whenever a change can give a word a different term: indexes built
+#: with another version are refused (see ``arsearch.Index.open``).
+ANALYZER_VERSION = "1"
+
+_new_tuple = tuple.__new__  # builds a Token without a Python-level __new__ call
+
+# Per-process caches, keyed by analyzer configuration, surface → entry.
+_CACHES: dict[str, dict[str, tuple[str, bool] | None]] = {}
+_CACHE_LIMIT = 300_000  # distinct surfaces kept before the cache is reset
+
+
+class Token(NamedTuple):
+    """One analyzed word.
+
+    ``text`` is the index term; ``start``/``end`` are offsets into the
+    original string; ``position`` counts the tokens emitted before it.
+    """
+
+    text: str
+    start: int
+    end: int
+    position: int
+
+
+class Analyzer:
+    """Arabic analyzer configuration plus its cached term function.
+
+    Args:
+        stemmer: ``"light"`` (default), ``"light10"``, ``"tashaphyne"`` or ``"none"``.
+        stopwords: ``"default"`` (shipped list), ``None``/``"none"``, or an
+            iterable of words (normalized here).
+        fold_hamza_seats: also fold ؤ → و and ئ → ي.
+
+    Example:
+        >>> Analyzer(stemmer="none").terms("المكتبات العامة")
+        ['المكتبات', 'العامه']
+    """
+
+    name = "arsearch-arabic"
+
+    def __init__(
+        self,
+        stemmer: str = "light",
+        stopwords: str | Iterable[str] | None = "default",
+        fold_hamza_seats: bool = False,
+    ) -> None:
+        if stemmer not in STEMMERS:
+            raise ValueError(f"unknown stemmer {stemmer!r}; choose one of {', '.join(STEMMERS)}")
+        self.stemmer = stemmer
+        self.stopwords = resolve_stopwords(stopwords)
+        self.fold_hamza_seats = bool(fold_hamza_seats)
+        self._setup()
+
+    # -- configuration -------------------------------------------------
+    @property
+    def version(self) -> str:
+        """Analyzer version plus configuration, recorded in every index."""
+        return f"{ANALYZER_VERSION}:{self._key}"
+
+    def config(self) -> dict[str, Any]:
+        """A JSON-serializable description that ``Analyzer(**config)`` rebuilds."""
+        return {
+            "stemmer": self.stemmer,
+            "stopwords": sorted(self.stopwords),
+            "fold_hamza_seats": self.fold_hamza_seats,
+        }
+
+    def _setup(self) -> None:
+        import hashlib
+
+        digest = hashlib.sha1("\n".join(sorted(self.stopwords)).encode()).hexdigest()[:10]
+        self._key = f"stem={self.stemmer};stop={digest};hamza={int(self.fold_hamza_seats)}"
+        self._table = make_translation_table(self.fold_hamza_seats)
+        self._stem = get_stemmer(self.stemmer)
+        self._cache = _CACHES.setdefault(self._key, {})
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"stemmer": self.stemmer, "stopwords": self.stopwords, "fold_hamza_seats": self.fold_hamza_seats}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.stemmer = state["stemmer"]
+        self.stopwords = frozenset(state["stopwords"])
+        self.fold_hamza_seats = state["fold_hamza_seats"]
+        self._setup()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Analyzer) and self._key == other._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    def __repr__(self) -> str:
+        return f"Analyzer(stemmer={self.stemmer!r}, stopwords=<{len(self.stopwords)} words>, fold_hamza_seats={self.fold_hamza_seats})"
+
+    # -- per-word ------------------------------------------------------
+    def normalize(self, word: str) -> str:
+        """Normalize one word (or any text) with this analyzer's table."""
+        return word.translate(self._table).casefold()
+
+    def entry(self, surface: str) -> tuple[str, bool] | None:
+        """``(term, is_stopword)`` for one surface word, or None if it has no letters."""
+        cache = self._cache
+        try:
+            return cache[surface]
+        except KeyError:
+            pass
+        norm = surface.translate(self._table).casefold()
+        result: tuple[str, bool] | None
+        if not norm:
+            result = None
+        elif is_stopword(norm, self.stopwords):
+            result = (norm, True)  # stop words are never stemmed
+        else:
+            term = self._stem(norm) or norm
+            if term in self.stopwords:  # a stem must not collide with a stop word
+                term = norm
+            result = (term, False)
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[surface] = result
+        return result
+
+    # -- text ----------------------------------------------------------
+    def analyze(self, text: str, keep_stopwords: bool = False) -> list[Token]:
+        """Analyze ``text`` into tokens with offsets into ``text``.
+
+        Stop words are dropped unless ``keep_stopwords``; positions count
+        only the tokens returned.
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"analyze() expects str, not {type(text).__name__}")
+        cache = self._cache
+        entry = self.entry
+        out: list[Token] = []
+        append = out.append
+        pos = 0
+        for m in WORD_PATTERN.finditer(text):
+            e = cache.get(m.group()) or entry(m.group())
+            if e is None or (e[1] and not keep_stopwords):
+                continue
+            start, end = m.span()
+            append(_new_tuple(Token, (e[0], start, end, pos)))
+            pos += 1
+        return out
+
+    def terms(self, text: str, keep_stopwords: bool = False) -> list[str]:
+        """Just the terms of :meth:`analyze`, in order."""
+        cache = self._cache
+        entry = self.entry
+        out: list[str] = []
+        for surface in WORD_PATTERN.findall(text):
+            e = cache.get(surface) or entry(surface)
+            if e is not None and (keep_stopwords or not e[1]):
+                out.append(e[0])
+        return out
+
+
+#: The analyzer ``arsearch.analyze`` and ``Index.create()`` use by default.
+DEFAULT_ANALYZER = Analyzer()
+
+
+def analyze(text: str, keep_stopwords: bool = False, analyzer: Analyzer | None = None) -> list[Token]:
+    """Analyze ``text`` with the default (or a given) analyzer.
+
+    >>> [(t.text, text[t.start:t.end]) for text in ["الطّالِبُ"] for t in analyze(text)]
+    [('طالب', 'الطّالِبُ')]
+    """
+    return (analyzer or DEFAULT_ANALYZER).analyze(text, keep_stopwords)

@@ -1,0 +1,56 @@
+"""The exceptions arsearch raises for errors a caller can cause.
+
+Everything derives from :class:`ArsearchError`, so one ``except`` clause
+catches them all::
+
+    >>> try:
+    ...     raise IndexNotFoundError("no index at /tmp/nowhere")
+    ... except ArsearchError as e:
+    ...     print(e)
+    no index at /tmp/nowhere
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ArsearchError",
+    "IndexNotFoundError",
+    "IndexExistsError",
+    "IncompatibleIndexError",
+    "IndexLockedError",
+    "DocumentError",
+    "SchemaError",
+    "QueryError",
+]
+
+
+class ArsearchError(Exception):
+    """Base class of every error arsearch raises on purpose."""
+
+
+class IndexNotFoundError(ArsearchError):
+    """The path holds no arsearch index."""
+
+
+class IndexExistsError(ArsearchError):
+    """``Index.create`` was asked to overwrite an existing index."""
+
+
+class IncompatibleIndexError(ArsearchError):
+    """The index was built with another analyzer version or format; rebuild it."""
+
+
+class IndexLockedError(ArsearchError):
+    """Another writer holds the index's write lock."""
+
+
+class DocumentError(ArsearchError, ValueError):
+    """A document is malformed (missing id, wrong value types, unknown field)."""
+
+
+class SchemaError(ArsearchError, ValueError):
+    """A field declaration is invalid."""
+
+
+class QueryError(ArsearchError, ValueError):
+    """A search argument (not the query text itself) is invalid."""
