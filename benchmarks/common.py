@@ -1,0 +1,69 @@
+"""Shared helpers for the benchmark scripts: where the data is, reading it, printing tables.
+
+The data lives outside the repository (it is never committed). By default it
+is looked up at ``../shared/data`` next to the repository; ``--data DIR`` or
+the ``ARSEARCH_DATA`` environment variable point elsewhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO.parent / "shared" / "data"
+RESULTS = REPO / "benchmarks" / "results"
+
+
+def add_data_arg(parser: argparse.ArgumentParser) -> None:
+    """Add ``--data DIR`` (default: $ARSEARCH_DATA or ../shared/data)."""
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(os.environ.get("ARSEARCH_DATA", DEFAULT_DATA)),
+        help="data directory holding news/ and qa-dev/ (default: $ARSEARCH_DATA or %(default)s)",
+    )
+
+
+def require(path: Path, what: str) -> Path:
+    """Return ``path`` if it exists, else explain what is missing and exit 2."""
+    if not path.exists():
+        sys.stderr.write(
+            f"error: {what} not found at {path}\n"
+            f"Point --data (or ARSEARCH_DATA) at the directory holding news/ and qa-dev/.\n"
+        )
+        raise SystemExit(2)
+    return path
+
+
+def iter_news(data: Path, limit: int | None = None) -> Iterator[dict[str, str]]:
+    """Yield news articles ``{id, source, title, text}`` from news/ant-news.jsonl.gz."""
+    path = require(data / "news" / "ant-news.jsonl.gz", "the news corpus (news/ant-news.jsonl.gz)")
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            if limit is not None and i >= limit:
+                break
+            yield json.loads(line)
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A Markdown table (also readable in a terminal)."""
+
+    def cell(v: object) -> str:
+        if isinstance(v, float):
+            return f"{v:,.3f}" if abs(v) < 100 else f"{v:,.0f}"
+        if isinstance(v, int):
+            return f"{v:,}"
+        return str(v)
+
+    cells = [[cell(v) for v in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
+    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths)) + " |"]
+    lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |" for r in cells]
+    return "\n".join(lines)
