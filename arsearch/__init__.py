@@ -22,6 +22,9 @@ from .errors import (
     QueryError,
     SchemaError,
 )
+from .highlight import highlight
+from .index import Hit, Index, Results
+from .schema import Field, Ranking
 from .stem import stem
 from .stopwords import DEFAULT_STOPWORDS
 from .whoosh_analysis import ArabicAnalyzer
@@ -35,6 +38,12 @@ __all__ = [
     "ArsearchError",
     "DEFAULT_STOPWORDS",
     "DocumentError",
+    "Field",
+    "Hit",
+    "Index",
+    "Ranking",
+    "Results",
+    "highlight",
     "IncompatibleIndexError",
     "IndexExistsError",
     "IndexLockedError",

@@ -104,7 +104,7 @@ class Analyzer:
         import hashlib
 
         digest = hashlib.sha1("\n".join(sorted(self.stopwords)).encode()).hexdigest()[:10]
-        self._key = f"stem={self.stemmer};stop={digest};hamza={int(self.fold_hamza_seats)}"
+        self._key = f"{self.name}:stem={self.stemmer};stop={digest};hamza={int(self.fold_hamza_seats)}"
         self._table = make_translation_table(self.fold_hamza_seats)
         self._stem = get_stemmer(self.stemmer)
         self._cache = _CACHES.setdefault(self._key, {})
@@ -139,21 +139,27 @@ class Analyzer:
             return cache[surface]
         except KeyError:
             pass
-        norm = surface.translate(self._table).casefold()
-        result: tuple[str, bool] | None
-        if not norm:
-            result = None
-        elif is_stopword(norm, self.stopwords):
-            result = (norm, True)  # stop words are never stemmed
-        else:
-            term = self._stem(norm) or norm
-            if term in self.stopwords:  # a stem must not collide with a stop word
-                term = norm
-            result = (term, False)
+        result = self.compute(surface)
         if len(cache) >= _CACHE_LIMIT:
             cache.clear()
         cache[surface] = result
         return result
+
+    def compute(self, surface: str) -> tuple[str, bool] | None:
+        """Uncached ``(term, is_stopword)`` of one surface word; the extension point.
+
+        Subclasses may override this (and ``config``/``name``) to index with
+        other rules; results are cached per class and configuration.
+        """
+        norm = surface.translate(self._table).casefold()
+        if not norm:
+            return None
+        if is_stopword(norm, self.stopwords):
+            return (norm, True)  # stop words are never stemmed
+        term = self._stem(norm) or norm
+        if term in self.stopwords:  # a stem must not collide with a stop word
+            term = norm
+        return (term, False)
 
     # -- text ----------------------------------------------------------
     def analyze(self, text: str, keep_stopwords: bool = False) -> list[Token]:

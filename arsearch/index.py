@@ -1,0 +1,532 @@
+"""The index: create or open one on disk (or in memory), write documents, search.
+
+Example:
+    >>> from arsearch import Index
+    >>> ix = Index.memory()
+    >>> with ix:
+    ...     ix.add({"id": "1", "title": "المكتبة", "body": "ذهبَ الطُّلّابُ إلى المَكْتَبَةِ"})
+    ...     ix.add({"id": "2", "title": "الملعب", "body": "لعب الأطفال في الملعب"})
+    >>> hit = ix.search("مكتبة الطلاب")[0]
+    >>> hit.id, hit.snippet
+    ('1', 'ذهبَ <mark>الطُّلّابُ</mark> إلى <mark>المَكْتَبَةِ</mark>')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from whoosh import index as wi
+from whoosh import scoring
+from whoosh.filedb.filestore import FileStorage, RamStorage
+from whoosh.writing import LockError
+
+from .analysis import ANALYZER_VERSION, DEFAULT_ANALYZER, Analyzer
+from .errors import (
+    ArsearchError,
+    DocumentError,
+    IncompatibleIndexError,
+    IndexExistsError,
+    IndexLockedError,
+    IndexNotFoundError,
+    QueryError,
+)
+from .highlight import FORMATS, QueryMatcher, highlight_matches
+from .schema import ID_FIELD, DEFAULT_RANKING, Field, Ranking, build_schema, rep_field, resolve_fields
+from .whoosh_query import compile_filter, compile_query
+
+__all__ = ["Index", "Hit", "Results", "META_FILE", "FORMAT_VERSION"]
+
+META_FILE = "arsearch.json"
+#: Version of the on-disk layout (metadata + schema); bump on incompatible change.
+FORMAT_VERSION = 1
+INDEX_NAME = "MAIN"
+
+
+@dataclass
+class Hit:
+    """One search result: ``id``, ``score``, stored ``fields`` and a highlighted ``snippet``."""
+
+    id: str
+    score: float
+    fields: dict[str, Any]
+    snippet: str
+    rank: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "id": self.id,
+            "score": round(self.score, 4),
+            "fields": {k: (v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v) for k, v in self.fields.items()},
+            "snippet": self.snippet,
+        }
+
+
+@dataclass
+class Results(Sequence[Hit]):
+    """The hits of one page (a sequence of :class:`Hit`) plus ``total`` matches."""
+
+    query: str
+    hits: list[Hit]
+    total: int
+    offset: int = 0
+    elapsed_ms: float = 0.0
+    _: Any = field(default=None, repr=False)
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def]
+        return self.hits[i]
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
+
+
+class Index:
+    """An Arabic full-text index (Whoosh underneath).
+
+    Build one with :meth:`create` (on disk), :meth:`memory` or open one with
+    :meth:`open`. Writes go to a pending batch until :meth:`commit`; used
+    as a context manager the index commits on success and cancels on error.
+    """
+
+    def __init__(
+        self,
+        wix: Any,
+        fields: dict[str, Field],
+        analyzer: Analyzer,
+        ranking: Ranking,
+        path: Path | None,
+        lock_timeout: float = 0.0,
+    ) -> None:
+        self._wix = wix
+        self.fields = fields
+        self.analyzer = analyzer
+        self.ranking = ranking
+        self.path = path
+        self.lock_timeout = lock_timeout
+        self._writer: Any = None
+        self._searcher: Any = None
+        self._lock = threading.RLock()
+        self.text_fields = [n for n, f in fields.items() if f.kind == "text"]
+        self._weighting = scoring.BM25F(B=ranking.b, K1=ranking.k1)
+
+    # -- construction ----------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        path: str | os.PathLike[str],
+        fields: Mapping[str, str | Field] | None = None,
+        *,
+        analyzer: Analyzer | None = None,
+        ranking: Ranking | None = None,
+        overwrite: bool = False,
+    ) -> Index:
+        """Create an empty index in directory ``path`` (created if missing).
+
+        Raises :class:`IndexExistsError` if an index is already there, unless
+        ``overwrite``.
+        """
+        p = Path(path)
+        if p.exists() and not p.is_dir():
+            raise IndexNotFoundError(f"{p} exists and is not a directory")
+        if (p / META_FILE).exists() and not overwrite:
+            raise IndexExistsError(f"an index already exists at {p} (use overwrite=True to replace it)")
+        resolved = resolve_fields(fields)
+        analyzer = analyzer or DEFAULT_ANALYZER
+        ranking = ranking or DEFAULT_RANKING
+        schema = build_schema(resolved, analyzer, ranking)
+        try:
+            p.mkdir(parents=True, exist_ok=True)
+            wix = FileStorage(str(p)).create_index(schema, indexname=INDEX_NAME)
+        except OSError as e:
+            raise ArsearchError(f"cannot create an index at {p}: {e.strerror or e}") from e
+        meta = _meta(resolved, analyzer, ranking)
+        tmp = p / (META_FILE + ".tmp")
+        tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+        os.replace(tmp, p / META_FILE)
+        return cls(wix, resolved, analyzer, ranking, p)
+
+    @classmethod
+    def memory(
+        cls,
+        fields: Mapping[str, str | Field] | None = None,
+        *,
+        analyzer: Analyzer | None = None,
+        ranking: Ranking | None = None,
+    ) -> Index:
+        """An index held in memory (tests, small jobs); gone when dropped."""
+        resolved = resolve_fields(fields)
+        analyzer = analyzer or DEFAULT_ANALYZER
+        ranking = ranking or DEFAULT_RANKING
+        wix = RamStorage().create_index(build_schema(resolved, analyzer, ranking), indexname=INDEX_NAME)
+        return cls(wix, resolved, analyzer, ranking, None)
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        analyzer: Analyzer | None = None,
+        ranking: Ranking | None = None,
+        lock_timeout: float = 0.0,
+    ) -> Index:
+        """Open the index at ``path``.
+
+        Raises :class:`IndexNotFoundError` if there is none, and
+        :class:`IncompatibleIndexError` if it was built with another analyzer
+        version (or ``analyzer`` differs from the one it was built with).
+        ``ranking`` may change query-time settings (k1, b, operator,
+        coordination), not the index's representations.
+        """
+        p = Path(path)
+        meta_path = p / META_FILE
+        if not meta_path.is_file():
+            raise IndexNotFoundError(f"no arsearch index at {p}")
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            if meta.get("format") != FORMAT_VERSION:
+                raise IncompatibleIndexError(
+                    f"index at {p} has format {meta.get('format')!r}, this arsearch reads {FORMAT_VERSION}; "
+                    f"rebuild it (arsearch index --rebuild {p} ...)"
+                )
+            ameta = meta["analyzer"]
+            built = Analyzer(**ameta["config"])
+            fields = resolve_fields({n: Field(**f) for n, f in meta["fields"].items()})
+            stored_ranking = Ranking.from_json(meta["ranking"])
+        except (ValueError, KeyError, TypeError) as e:
+            if isinstance(e, ArsearchError):
+                raise
+            raise IncompatibleIndexError(f"index metadata at {meta_path} is unreadable ({e}); rebuild the index") from e
+        if ameta.get("version") != built.version:
+            raise IncompatibleIndexError(
+                f"index at {p} was built with analyzer {ameta.get('version')!r}; this arsearch has "
+                f"{built.version!r} (analyzer version {ANALYZER_VERSION}). Rebuild it: "
+                f"arsearch index --rebuild {p} PATH..."
+            )
+        if analyzer is not None and analyzer != built:
+            raise IncompatibleIndexError(
+                f"index at {p} was built with {built!r}, not {analyzer!r}; open it without analyzer= or rebuild it"
+            )
+        if ranking is not None and ranking.representations != stored_ranking.representations:
+            raise IncompatibleIndexError(
+                f"index at {p} has representations {stored_ranking.representations}; they are fixed at creation"
+            )
+        try:
+            wix = FileStorage(str(p)).open_index(indexname=INDEX_NAME)
+        except wi.EmptyIndexError as e:
+            raise IndexNotFoundError(f"no index data at {p}") from e
+        except Exception as e:  # unpickling a schema from another version, damaged files
+            raise IncompatibleIndexError(f"cannot read the index at {p} ({type(e).__name__}: {e}); rebuild it") from e
+        return cls(wix, fields, built, ranking or stored_ranking, p, lock_timeout=lock_timeout)
+
+    # -- context manager ------------------------------------------------------
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.cancel()
+
+    def close(self) -> None:
+        """Cancel uncommitted writes and release files."""
+        with self._lock:
+            self.cancel()
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
+
+    # -- writing -------------------------------------------------------------------
+    def _get_writer(self, procs: int = 1) -> Any:
+        if self._writer is None:
+            try:
+                if procs > 1:
+                    self._writer = self._wix.writer(procs=procs, multisegment=True, limitmb=256)
+                else:
+                    self._writer = self._wix.writer(timeout=self.lock_timeout, limitmb=256)
+            except LockError as e:
+                raise IndexLockedError(
+                    f"the index{' at ' + str(self.path) if self.path else ''} is locked by another writer; "
+                    f"wait, or if no writer is running clear a stale lock with: arsearch unlock {self.path}"
+                ) from e
+        return self._writer
+
+    def _prepare(self, doc: Mapping[str, Any]) -> dict[str, Any]:
+        if not isinstance(doc, Mapping):
+            raise DocumentError(f"a document must be a mapping, not {type(doc).__name__}")
+        doc_id = doc.get(ID_FIELD)
+        if isinstance(doc_id, int) and not isinstance(doc_id, bool):
+            doc_id = str(doc_id)
+        if not isinstance(doc_id, str) or not doc_id.strip():
+            raise DocumentError(f"a document needs a non-empty string 'id' (got {doc_id!r})")
+        out: dict[str, Any] = {ID_FIELD: _clean_text(doc_id, ID_FIELD, doc_id)}
+        for name, value in doc.items():
+            if name == ID_FIELD or value is None:
+                continue
+            spec = self.fields.get(name)
+            if spec is None:
+                known = ", ".join([ID_FIELD, *self.fields])
+                raise DocumentError(f"document {doc_id!r}: unknown field {name!r} (fields: {known})")
+            if spec.kind == "text":
+                if not isinstance(value, str):
+                    raise DocumentError(f"document {doc_id!r}: field {name!r} must be str, not {type(value).__name__}")
+                value = _clean_text(value, name, doc_id)
+                out[name] = value
+                for stemmer, _w in self.ranking.representations:
+                    out[rep_field(name, stemmer)] = value
+            elif spec.kind == "keyword":
+                items = [value] if isinstance(value, str) else value
+                if not isinstance(items, (list, tuple)) or not all(isinstance(v, str) for v in items):
+                    raise DocumentError(f"document {doc_id!r}: keyword field {name!r} takes str or a list of str")
+                out[name] = ",".join(_clean_text(v, name, doc_id).replace(",", " ") for v in items)
+            elif spec.kind == "numeric":
+                if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
+                    raise DocumentError(f"document {doc_id!r}: numeric field {name!r} takes a number, not {value!r}")
+                out[name] = float(value)
+            else:
+                if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+                    value = dt.datetime(value.year, value.month, value.day)
+                if not isinstance(value, dt.datetime):
+                    raise DocumentError(f"document {doc_id!r}: date field {name!r} takes a date or datetime")
+                out[name] = value
+        return out
+
+    def add(self, doc: Mapping[str, Any]) -> None:
+        """Add a document (a mapping with ``id`` and declared fields) to the pending batch.
+
+        Use :meth:`update` to replace a document with the same id.
+        """
+        prepared = self._prepare(doc)
+        with self._lock:
+            self._get_writer().add_document(**prepared)
+
+    def update(self, doc: Mapping[str, Any]) -> None:
+        """Add ``doc``, replacing any committed document with the same ``id``."""
+        prepared = self._prepare(doc)
+        with self._lock:
+            self._get_writer().update_document(**prepared)
+
+    def delete(self, doc_id: str) -> int:
+        """Delete the document with this id (at commit); returns how many matched."""
+        if not isinstance(doc_id, str):
+            raise DocumentError(f"delete() takes a str id, not {type(doc_id).__name__}")
+        with self._lock:
+            return int(self._get_writer().delete_by_term(ID_FIELD, doc_id))
+
+    def add_many(
+        self,
+        docs: Iterable[Mapping[str, Any]],
+        *,
+        update: bool = False,
+        batch_size: int = 20_000,
+        procs: int = 1,
+        progress: Callable[[int], None] | None = None,
+        on_error: Callable[[Mapping[str, Any], DocumentError], None] | None = None,
+    ) -> int:
+        """Add (or with ``update``, upsert) many documents, committing every ``batch_size``.
+
+        ``procs > 1`` uses Whoosh's multi-process writer. ``progress(n)`` is
+        called with the running count; bad documents raise
+        :class:`DocumentError` unless ``on_error(doc, error)`` is given, in
+        which case they are reported there and skipped. Returns the number
+        of documents written.
+        """
+        if batch_size < 1:
+            raise ValueError("batch_size must be >= 1")
+        count = 0
+        with self._lock:
+            if self._writer is not None and procs > 1:
+                self.commit()
+            writer = self._get_writer(procs)
+            try:
+                for doc in docs:
+                    try:
+                        prepared = self._prepare(doc)
+                    except DocumentError as e:
+                        if on_error is None:
+                            raise
+                        on_error(doc, e)
+                        continue
+                    (writer.update_document if update else writer.add_document)(**prepared)
+                    count += 1
+                    if count % batch_size == 0:
+                        self.commit()
+                        writer = self._get_writer(procs)
+                    if progress is not None and count % 100 == 0:
+                        progress(count)
+            except BaseException:
+                self.cancel()
+                raise
+            self.commit()
+        if progress is not None:
+            progress(count)
+        return count
+
+    def commit(self, optimize: bool = False) -> None:
+        """Make pending writes durable and visible to searches (atomic)."""
+        with self._lock:
+            if self._writer is not None:
+                writer, self._writer = self._writer, None
+                writer.commit(optimize=optimize)
+            elif optimize:
+                self._wix.optimize()
+            if self._searcher is not None:
+                self._searcher = self._searcher.refresh()
+
+    def cancel(self) -> None:
+        """Drop pending (uncommitted) writes and release the write lock."""
+        with self._lock:
+            if self._writer is not None:
+                writer, self._writer = self._writer, None
+                writer.cancel()
+
+    # -- reading -------------------------------------------------------------------
+    def _get_searcher(self) -> Any:
+        if self._searcher is None:
+            self._searcher = self._wix.searcher(weighting=self._weighting)
+        elif not self._searcher.up_to_date():
+            self._searcher = self._searcher.refresh()
+        return self._searcher
+
+    def refresh(self) -> None:
+        """See commits made since the last search (by this or another process)."""
+        with self._lock:
+            self._get_searcher()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._get_searcher().doc_count())
+
+    def __contains__(self, doc_id: object) -> bool:
+        with self._lock:
+            return isinstance(doc_id, str) and self._get_searcher().document_number(id=doc_id) is not None
+
+    def get(self, doc_id: str) -> dict[str, Any] | None:
+        """The stored fields of a document, or None."""
+        with self._lock:
+            return self._get_searcher().document(id=doc_id)
+
+    def search(
+        self,
+        query: str,
+        limit: int = 10,
+        offset: int = 0,
+        fields: Sequence[str] | None = None,
+        filter: Mapping[str, Any] | None = None,  # noqa: A002 - the natural name
+        *,
+        snippet_format: str = "html",
+        snippet_chars: int = 240,
+        fragments: int = 1,
+        snippet_field: str | None = None,
+    ) -> Results:
+        """Search with the arsearch query language; returns ranked :class:`Results`.
+
+        ``fields`` restricts the text fields searched; ``filter`` keeps only
+        documents whose keyword/numeric/date fields match (see
+        :func:`~arsearch.whoosh_query.compile_filter`). Query text never
+        raises: malformed syntax degrades to plain words. Bad arguments
+        raise :class:`QueryError`.
+        """
+        import time
+
+        t0 = time.perf_counter()
+        if not isinstance(query, str):
+            raise QueryError(f"query must be str, not {type(query).__name__}")
+        if not isinstance(limit, int) or not isinstance(offset, int) or limit < 0 or offset < 0:
+            raise QueryError("limit and offset must be non-negative integers")
+        if snippet_format not in FORMATS:
+            raise QueryError(f"unknown snippet format {snippet_format!r}; choose one of {', '.join(FORMATS)}")
+        search_fields = self._search_fields(fields)
+        snippet_field = snippet_field or ("body" if "body" in self.text_fields else self.text_fields[-1])
+        query = _clean_query(query)
+        q = compile_query(query, self.fields, self.analyzer, self.ranking, search_fields)
+        flt = compile_filter(filter, self.fields)
+        with self._lock:
+            searcher = self._get_searcher()
+            if q is _NULL or limit == 0:
+                total = 0 if q is _NULL else len(searcher.search(q, filter=flt, limit=1))
+                return Results(query, [], total, offset, (time.perf_counter() - t0) * 1000)
+            r = searcher.search(q, limit=offset + limit, filter=flt, terms=False)
+            matcher = QueryMatcher.from_query(query, self.analyzer, self.fields, field=snippet_field)
+            hits: list[Hit] = []
+            for rank, i in enumerate(range(offset, min(offset + limit, r.scored_length())), start=offset + 1):
+                stored = r[i].fields()
+                text = stored.get(snippet_field) or next((stored[f] for f in self.text_fields if stored.get(f)), "")
+                snippet = highlight_matches(
+                    text, matcher, self.analyzer, format=snippet_format, max_chars=snippet_chars, fragments=fragments  # type: ignore[arg-type]
+                )
+                doc_id = stored.pop(ID_FIELD)
+                hits.append(Hit(doc_id, float(r.score(i) or 0.0), stored, snippet, rank))
+            total = r.estimated_length() if not r.has_exact_length() else len(r)
+        return Results(query, hits, int(total), offset, (time.perf_counter() - t0) * 1000)
+
+    def _search_fields(self, fields: Sequence[str] | None) -> list[str]:
+        if fields is None:
+            return list(self.text_fields)
+        if isinstance(fields, str):
+            fields = [fields]
+        unknown = [f for f in fields if f not in self.text_fields]
+        if unknown or not fields:
+            raise QueryError(f"cannot search fields {unknown or fields}; text fields are {', '.join(self.text_fields)}")
+        return list(fields)
+
+    # -- introspection ---------------------------------------------------------------
+    def stats(self) -> dict[str, Any]:
+        """Documents, distinct terms per text field, segments, size on disk, analyzer version."""
+        with self._lock:
+            reader = self._get_searcher().reader()
+            terms = {f: sum(1 for _ in reader.lexicon(f)) for f in self.text_fields}
+            size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file()) if self.path else None
+            return {
+                "path": str(self.path) if self.path else None,
+                "documents": int(reader.doc_count()),
+                "deleted": int(reader.doc_count_all() - reader.doc_count()),
+                "terms": terms,
+                "segments": len(self._wix._segments()),
+                "size_bytes": size,
+                "fields": {n: f.kind for n, f in self.fields.items()},
+                "analyzer": {"name": self.analyzer.name, "version": self.analyzer.version},
+                "representations": [list(r) for r in self.ranking.representations],
+            }
+
+    def __repr__(self) -> str:
+        return f"Index({str(self.path) if self.path else '<memory>'!s})"
+
+
+_NULL = __import__("whoosh.query", fromlist=["NullQuery"]).NullQuery
+
+
+def _meta(fields: Mapping[str, Field], analyzer: Analyzer, ranking: Ranking) -> dict[str, Any]:
+    from . import __version__
+
+    return {
+        "format": FORMAT_VERSION,
+        "arsearch": __version__,
+        "analyzer": {"name": analyzer.name, "version": analyzer.version, "config": analyzer.config()},
+        "fields": {n: {"kind": f.kind, "stored": f.stored, "boost": f.boost} for n, f in fields.items()},
+        "ranking": ranking.to_json(),
+    }
+
+
+def _clean_text(value: str, name: str, doc_id: str) -> str:
+    """Reject text Whoosh cannot store (lone surrogates); drop NUL characters."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise DocumentError(f"document {doc_id!r}: field {name!r} is not valid Unicode text ({e.reason})") from e
+    return value.replace("\x00", "") if "\x00" in value else value
+
+
+def _clean_query(query: str) -> str:
+    return query.encode("utf-8", "replace").decode("utf-8").replace("\x00", " ")
