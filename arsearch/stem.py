@@ -146,6 +146,21 @@ def _tashaphyne_stemmer() -> Callable[[str], str]:
     return tashaphyne_stem
 
 
+def _isri_stemmer() -> Callable[[str], str]:
+    try:
+        from nltk.stem.isri import ISRIStemmer
+    except ImportError as e:  # nltk is an optional extra
+        raise ValueError("the 'isri' root stemmer needs nltk: pip install 'arsearch[roots]'") from e
+
+    stemmer = ISRIStemmer()
+
+    def isri_stem(word: str) -> str:
+        result = stemmer.stem(word)
+        return result if result and len(result) <= len(word) else word
+
+    return isri_stem
+
+
 def _no_stem(word: str) -> str:
     return word
 
@@ -154,6 +169,7 @@ _FACTORIES: dict[str, Callable[[], Callable[[str], str]]] = {
     "light": lambda: light_stem,
     "light10": lambda: light10_stem,
     "tashaphyne": _tashaphyne_stemmer,
+    "isri": _isri_stemmer,  # root stemmer (Taghva et al.), from nltk
     "none": lambda: _no_stem,
 }
 
