@@ -50,6 +50,17 @@ FORMAT_VERSION = 1
 INDEX_NAME = "MAIN"
 
 
+class _RamStorage(RamStorage):  # type: ignore[misc]
+    """Whoosh's RamStorage puts writer temp files in /tmp/<indexname>.tmp,
+    shared by every process: two in-memory indexes writing at once delete
+    each other's files. Give each temp storage its own directory."""
+
+    def temp_storage(self, name: str | None = None) -> Any:
+        import tempfile
+
+        return FileStorage(tempfile.mkdtemp(prefix="arsearch-")).create()
+
+
 @dataclass
 class Hit:
     """One search result: ``id``, ``score``, stored ``fields`` and a highlighted ``snippet``."""
@@ -168,7 +179,7 @@ class Index:
         resolved = resolve_fields(fields)
         analyzer = analyzer or DEFAULT_ANALYZER
         ranking = ranking or DEFAULT_RANKING
-        wix = RamStorage().create_index(build_schema(resolved, analyzer, ranking), indexname=INDEX_NAME)
+        wix = _RamStorage().create_index(build_schema(resolved, analyzer, ranking), indexname=INDEX_NAME)
         return cls(wix, resolved, analyzer, ranking, None)
 
     @classmethod

@@ -17,7 +17,13 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from array import array
+from collections import Counter
+from collections.abc import Iterator
+
 from whoosh import fields as wf
+from whoosh.formats import Positions
+from whoosh.system import _INT_SIZE, pack_uint
 
 from .analysis import Analyzer
 from .errors import SchemaError
@@ -74,6 +80,54 @@ class Ranking:
         return cls(**data)
 
 
+class ArabicPositions(Positions):  # type: ignore[misc]
+    """Whoosh's Positions format with positions stored as a uint32 array
+    (Whoosh pickles a delta list per posting, which dominates indexing)."""
+
+    def encode(self, poslist: list[int]) -> bytes:
+        return pack_uint(len(poslist)) + array("I", poslist).tobytes()
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        positions = array("I")
+        positions.frombytes(valuestring[_INT_SIZE:])
+        return positions.tolist()
+
+
+class ArabicText(wf.TEXT):  # type: ignore[misc]
+    """A TEXT field indexed in one pass by the arsearch analyzer.
+
+    ``index`` turns the value into terms with :meth:`Analyzer.terms` (stop
+    words kept) and builds the postings directly, skipping Whoosh's
+    per-token object pipeline. Query-time and highlighting analysis go
+    through the same analyzer via :class:`ArabicTokenizer`.
+    """
+
+    def __init__(self, analyzer: Analyzer, phrase: bool = True, **kwargs: Any) -> None:
+        super().__init__(analyzer=ArabicTokenizer(analyzer), phrase=phrase, **kwargs)
+        if phrase:
+            self.format = ArabicPositions(field_boost=self.format.field_boost)
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        if not isinstance(value, str):
+            yield from super().index(value, **kwargs)
+            return
+        terms = self.analyzer.analyzer.terms(value, keep_stopwords=True)
+        fb = self.format.field_boost
+        if isinstance(self.format, Positions):
+            poses: dict[str, list[int]] = {}
+            for i, term in enumerate(terms):
+                if term in poses:
+                    poses[term].append(i)
+                else:
+                    poses[term] = [i]
+            encode = self.format.encode
+            for w, pl in poses.items():
+                yield (w.encode("utf-8"), len(pl), len(pl) * fb, encode(pl))
+        else:
+            for w, n in Counter(terms).items():
+                yield (w.encode("utf-8"), n, n * fb, pack_uint(n))
+
+
 DEFAULT_FIELDS: dict[str, Field] = {"title": Field("text", boost=2.0), "body": Field("text")}
 DEFAULT_RANKING = Ranking()
 
@@ -108,14 +162,11 @@ def build_schema(fields: Mapping[str, Field], analyzer: Analyzer, ranking: Ranki
     config = analyzer.config()
     for name, f in fields.items():
         if f.kind == "text":
-            schema.add(name, wf.TEXT(analyzer=ArabicTokenizer(analyzer), stored=f.stored, field_boost=f.boost))
+            schema.add(name, ArabicText(analyzer, stored=f.stored, field_boost=f.boost))
             for stemmer, _weight in ranking.representations:
                 rep = Analyzer(**{**config, "stemmer": stemmer})
                 # Extra representations need no positions: phrases use the main field.
-                schema.add(
-                    rep_field(name, stemmer),
-                    wf.TEXT(analyzer=ArabicTokenizer(rep), phrase=False, field_boost=f.boost),
-                )
+                schema.add(rep_field(name, stemmer), ArabicText(rep, phrase=False, field_boost=f.boost))
         elif f.kind == "keyword":
             schema.add(name, wf.KEYWORD(stored=f.stored, lowercase=True, commas=True, scorable=False))
         elif f.kind == "numeric":
