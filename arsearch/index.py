@@ -24,7 +24,6 @@ from types import TracebackType
 from typing import Any
 
 from whoosh import index as wi
-from whoosh import scoring
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.writing import LockError
 
@@ -38,15 +37,18 @@ from .errors import (
     IndexNotFoundError,
     QueryError,
 )
+from .engine import Engine
+from .fields import DEFAULT_RANKING, ID_FIELD, Field, Ranking, rep_field, resolve_fields
 from .highlight import FORMATS, QueryMatcher, highlight_matches
-from .schema import ID_FIELD, DEFAULT_RANKING, Field, Ranking, build_schema, rep_field, resolve_fields
-from .whoosh_query import compile_filter, compile_query
+from .query import build_plan
+from .schema import build_schema
+from .whoosh_query import compile_filter
 
 __all__ = ["Index", "Hit", "Results", "META_FILE", "FORMAT_VERSION"]
 
 META_FILE = "arsearch.json"
 #: Version of the on-disk layout (metadata + schema); bump on incompatible change.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 INDEX_NAME = "MAIN"
 
 
@@ -127,9 +129,9 @@ class Index:
         self.lock_timeout = lock_timeout
         self._writer: Any = None
         self._searcher: Any = None
+        self._engine: Engine | None = None
         self._lock = threading.RLock()
         self.text_fields = [n for n, f in fields.items() if f.kind == "text"]
-        self._weighting = scoring.BM25F(B=ranking.b, K1=ranking.k1)
 
     # -- construction ----------------------------------------------------
     @classmethod
@@ -268,8 +270,8 @@ class Index:
                     self._writer = self._wix.writer(timeout=self.lock_timeout, limitmb=256)
             except LockError as e:
                 raise IndexLockedError(
-                    f"the index{' at ' + str(self.path) if self.path else ''} is locked by another writer; "
-                    f"wait, or if no writer is running clear a stale lock with: arsearch unlock {self.path}"
+                    f"another writer is working on the index{' at ' + str(self.path) if self.path else ''}; "
+                    f"wait for it to finish (or open the index with a larger lock_timeout)"
                 ) from e
         return self._writer
 
@@ -360,6 +362,7 @@ class Index:
             if self._writer is not None and procs > 1:
                 self.commit()
             writer = self._get_writer(procs)
+            pending: set[str] = set()  # ids written since the last commit
             try:
                 for doc in docs:
                     try:
@@ -369,11 +372,20 @@ class Index:
                             raise
                         on_error(doc, e)
                         continue
+                    if update and prepared[ID_FIELD] in pending:
+                        # Whoosh's update only replaces committed documents:
+                        # commit so the later version replaces the earlier one.
+                        self.commit()
+                        writer = self._get_writer(procs)
+                        pending.clear()
                     (writer.update_document if update else writer.add_document)(**prepared)
+                    if update:
+                        pending.add(prepared[ID_FIELD])
                     count += 1
                     if count % batch_size == 0:
                         self.commit()
                         writer = self._get_writer(procs)
+                        pending.clear()
                     if progress is not None and count % 100 == 0:
                         progress(count)
             except BaseException:
@@ -405,10 +417,16 @@ class Index:
     # -- reading -------------------------------------------------------------------
     def _get_searcher(self) -> Any:
         if self._searcher is None:
-            self._searcher = self._wix.searcher(weighting=self._weighting)
+            self._searcher = self._wix.searcher()
         elif not self._searcher.up_to_date():
             self._searcher = self._searcher.refresh()
         return self._searcher
+
+    def _get_engine(self) -> Engine:
+        searcher = self._get_searcher()
+        if self._engine is None or self._engine.searcher is not searcher:
+            self._engine = Engine(searcher, self.ranking.k1, self.ranking.b, previous=self._engine)
+        return self._engine
 
     def refresh(self) -> None:
         """See commits made since the last search (by this or another process)."""
@@ -461,25 +479,24 @@ class Index:
         search_fields = self._search_fields(fields)
         snippet_field = snippet_field or ("body" if "body" in self.text_fields else self.text_fields[-1])
         query = _clean_query(query)
-        q = compile_query(query, self.fields, self.analyzer, self.ranking, search_fields)
+        plan = build_plan(query, self.fields, self.analyzer, self.ranking, search_fields)
         flt = compile_filter(filter, self.fields)
         with self._lock:
-            searcher = self._get_searcher()
-            if q is _NULL or limit == 0:
-                total = 0 if q is _NULL else len(searcher.search(q, filter=flt, limit=1))
-                return Results(query, [], total, offset, (time.perf_counter() - t0) * 1000)
-            r = searcher.search(q, limit=offset + limit, filter=flt, terms=False)
+            engine = self._get_engine()
+            if plan.empty:
+                return Results(query, [], 0, offset, (time.perf_counter() - t0) * 1000)
+            mask = engine.mask_for(flt) if flt is not None else None
+            top, total = engine.top(plan, offset + limit, mask)
             matcher = QueryMatcher.from_query(query, self.analyzer, self.fields, field=snippet_field)
             hits: list[Hit] = []
-            for rank, i in enumerate(range(offset, min(offset + limit, r.scored_length())), start=offset + 1):
-                stored = r[i].fields()
+            for rank, (docnum, score) in enumerate(top[offset:], start=offset + 1):
+                stored = dict(engine.searcher.stored_fields(docnum))
                 text = stored.get(snippet_field) or next((stored[f] for f in self.text_fields if stored.get(f)), "")
                 snippet = highlight_matches(
                     text, matcher, self.analyzer, format=snippet_format, max_chars=snippet_chars, fragments=fragments  # type: ignore[arg-type]
                 )
                 doc_id = stored.pop(ID_FIELD)
-                hits.append(Hit(doc_id, float(r.score(i) or 0.0), stored, snippet, rank))
-            total = r.estimated_length() if not r.has_exact_length() else len(r)
+                hits.append(Hit(doc_id, score, stored, snippet, rank))
         return Results(query, hits, int(total), offset, (time.perf_counter() - t0) * 1000)
 
     def _search_fields(self, fields: Sequence[str] | None) -> list[str]:
@@ -513,9 +530,6 @@ class Index:
 
     def __repr__(self) -> str:
         return f"Index({str(self.path) if self.path else '<memory>'!s})"
-
-
-_NULL = __import__("whoosh.query", fromlist=["NullQuery"]).NullQuery
 
 
 def _meta(fields: Mapping[str, Field], analyzer: Analyzer, ranking: Ranking) -> dict[str, Any]:

@@ -18,15 +18,17 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
 from .analysis import Analyzer
+from .fields import Field, Ranking, rep_field
 from .tokenize import WORD_PATTERN
 
-__all__ = ["Clause", "AnalyzedClause", "parse_query", "analyze_query", "MAX_QUERY_CHARS"]
+__all__ = ["Clause", "AnalyzedClause", "TermRef", "PlanItem", "Plan", "parse_query", "analyze_query", "build_plan", "MAX_QUERY_CHARS"]
 
 #: Longer queries are cut here (at a space when possible) before parsing.
 MAX_QUERY_CHARS = 1000
@@ -141,3 +143,133 @@ def analyze_query(clauses: list[Clause], analyzer: Analyzer) -> list[AnalyzedCla
         if terms:
             out.append(AnalyzedClause(c, terms))
     return out
+
+
+# -- query plans: what the engine executes ---------------------------------
+
+
+@dataclass(frozen=True)
+class TermRef:
+    """One index term in one field, with its score weight (0 = match only)."""
+
+    field: str
+    term: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """One clause, ready to execute.
+
+    ``terms``: a document matches if it has any of ``refs``, and scores the
+    weighted BM25 sum of those it has (a word's representations in every
+    field). ``phrase``: ``words`` in order, in any of ``fields`` (field,
+    boost). ``prefix``: any term starting with ``prefix`` in ``fields``.
+    """
+
+    kind: Literal["terms", "phrase", "prefix"]
+    occur: Occur
+    refs: tuple[TermRef, ...] = ()
+    words: tuple[str, ...] = ()
+    fields: tuple[tuple[str, float], ...] = ()
+    prefix: str = ""
+    weight: float = 1.0
+    bonus: bool = False  # adds score only: does not make a document match
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The executable form of a query: items plus ranking knobs."""
+
+    items: tuple[PlanItem, ...]
+    coordination: float = 0.0
+
+    @property
+    def empty(self) -> bool:
+        return not any(i.occur != "must_not" for i in self.items)
+
+
+def build_plan(
+    query: str,
+    fields: dict[str, Field],
+    analyzer: Analyzer,
+    ranking: Ranking,
+    search_fields: list[str],
+) -> Plan:
+    """Parse ``query`` and turn it into a :class:`Plan` over ``search_fields``.
+
+    Each plain word becomes one ``terms`` item holding its term in every
+    searched text field (weighted by the field boost) and, for each extra
+    representation in ``ranking``, that representation's term (weighted by
+    field boost × representation weight).
+
+    >>> from arsearch.fields import DEFAULT_FIELDS, Ranking
+    >>> plan = build_plan("المكتبات", DEFAULT_FIELDS, Analyzer(), Ranking(), ["title", "body"])
+    >>> [(r.field, r.term, r.weight) for r in plan.items[0].refs]
+    [('title', 'مكتب', 2.0), ('body', 'مكتب', 1.0)]
+    """
+    clauses = parse_query(query, fields)
+    reps = [(s, w, analyzer if s == analyzer.stemmer else type(analyzer)(**{**analyzer.config(), "stemmer": s}))
+            for s, w in ranking.representations]
+    plain = [
+        e
+        for c in clauses
+        if c.kind == "word" and c.occur != "must_not"
+        for e in (analyzer.entry(w) for w in WORD_PATTERN.findall(c.text))
+        if e is not None
+    ]
+    keep_stops = bool(plain) and all(is_stop for _, is_stop in plain)
+    items: list[PlanItem] = []
+
+    def targets(c: Clause) -> list[str]:
+        return [c.field] if c.field is not None else search_fields
+
+    def word_refs(word: str, names: list[str]) -> tuple[TermRef, ...]:
+        main = analyzer.entry(word)
+        refs: list[TermRef] = []
+        if main is None:
+            return ()
+        for name in names:
+            spec = fields[name]
+            if spec.kind == "keyword":
+                refs.append(TermRef(name, word.casefold(), 0.0))
+            elif spec.kind == "text":
+                refs.append(TermRef(name, main[0], spec.boost))
+                for stemmer, weight, rep in reps:
+                    e = rep.entry(word)
+                    if e is not None and weight > 0:
+                        refs.append(TermRef(rep_field(name, stemmer), e[0], spec.boost * weight))
+        return tuple(refs)
+
+    for c in clauses:
+        names = targets(c)
+        text_fields = tuple((n, fields[n].boost) for n in names if fields[n].kind == "text")
+        if c.kind == "prefix":
+            prefix = analyzer.normalize(c.text)
+            if prefix and text_fields:
+                items.append(PlanItem("prefix", c.occur, fields=text_fields, prefix=prefix))
+            continue
+        if c.kind == "phrase":
+            words = tuple(analyzer.terms(c.text, keep_stopwords=True))
+            if len(words) > 1 and text_fields:
+                items.append(PlanItem("phrase", c.occur, words=words, fields=text_fields))
+                continue
+            # a one-word phrase is that word
+        for w in WORD_PATTERN.findall(c.text):
+            e = analyzer.entry(w)
+            if e is None or (e[1] and not (keep_stops or c.kind == "phrase" or c.occur == "must_not")):
+                continue
+            refs = word_refs(w, names)
+            if refs:
+                items.append(PlanItem("terms", c.occur, refs=refs))
+    if ranking.operator == "and":
+        items = [dataclasses.replace(i, occur="must") if i.occur == "should" else i for i in items]
+    if ranking.phrase_boost > 0:
+        words = tuple(r.term for i in items if i.kind == "terms" and i.occur != "must_not"
+                      for r in i.refs[:1] if r.field in dict(fields) and fields[r.field].kind == "text")
+        text_fields = tuple((n, fields[n].boost) for n in search_fields if fields[n].kind == "text")
+        if len(words) > 1:
+            items.append(
+                PlanItem("phrase", "should", words=words, fields=text_fields, weight=ranking.phrase_boost, bonus=True)
+            )
+    return Plan(tuple(items), ranking.coordination)

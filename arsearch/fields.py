@@ -1,0 +1,97 @@
+"""Field declarations and ranking settings (engine-agnostic).
+
+A field is declared by kind — ``"text"`` (Arabic-analyzed, ranked),
+``"keyword"`` (exact values, for filtering), ``"numeric"`` or ``"date"``
+(filtering and sorting) — or with :class:`Field` for boost and storage.
+Every index also has ``id``: unique, stored.
+
+Example:
+    >>> fields = resolve_fields({"title": Field("text", boost=2.0), "body": "text", "year": "numeric"})
+    >>> sorted(fields), fields["year"].kind
+    (['body', 'title', 'year'], 'numeric')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from .errors import SchemaError
+
+__all__ = ["Field", "Ranking", "DEFAULT_FIELDS", "DEFAULT_RANKING", "ID_FIELD", "resolve_fields", "rep_field"]
+
+Kind = Literal["text", "keyword", "numeric", "date"]
+KINDS: tuple[str, ...] = ("text", "keyword", "numeric", "date")
+ID_FIELD = "id"
+
+
+@dataclass(frozen=True)
+class Field:
+    """A declared field: ``kind``, whether its value is ``stored`` (returned
+    with hits), and a ranking ``boost`` (text fields)."""
+
+    kind: Kind = "text"
+    stored: bool = True
+    boost: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise SchemaError(f"unknown field kind {self.kind!r}; choose one of {', '.join(KINDS)}")
+        if not isinstance(self.boost, (int, float)) or self.boost <= 0:
+            raise SchemaError(f"field boost must be a positive number, not {self.boost!r}")
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """How text is represented in the index and how queries are scored.
+
+    ``representations`` are extra index fields per text field, each the same
+    text under another stemmer with a query weight, e.g. ``(("none", 0.3),)``
+    adds the normalized surface form. ``operator`` joins plain words
+    (``"or"`` or ``"and"``); ``coordination`` (0..1) rewards documents that
+    match more of the words; ``k1``/``b`` are BM25F's parameters.
+    """
+
+    k1: float = 1.2
+    b: float = 0.75
+    operator: Literal["or", "and"] = "or"
+    coordination: float = 0.0
+    representations: tuple[tuple[str, float], ...] = ()
+    phrase_boost: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Ranking:
+        data = dict(data)
+        data["representations"] = tuple((str(s), float(w)) for s, w in data.get("representations", ()))
+        return cls(**data)
+
+
+DEFAULT_FIELDS: dict[str, Field] = {"title": Field("text", boost=2.0), "body": Field("text")}
+DEFAULT_RANKING = Ranking()
+
+
+def resolve_fields(fields: Mapping[str, str | Field] | None) -> dict[str, Field]:
+    """Validate a user declaration (``None`` → title + body)."""
+    if fields is None:
+        return dict(DEFAULT_FIELDS)
+    if not isinstance(fields, Mapping):
+        raise SchemaError("fields must be a mapping of name → kind or Field")
+    out: dict[str, Field] = {}
+    for name, spec in fields.items():
+        if not isinstance(name, str) or not name.isidentifier() or "__" in name:
+            raise SchemaError(f"field name {name!r} must be an identifier without '__'")
+        if name == ID_FIELD:
+            raise SchemaError("'id' is always present (unique, stored); do not declare it")
+        out[name] = spec if isinstance(spec, Field) else Field(spec)  # type: ignore[arg-type]
+    if not any(f.kind == "text" for f in out.values()):
+        raise SchemaError("declare at least one text field")
+    return out
+
+
+def rep_field(name: str, stemmer: str) -> str:
+    """Index field holding ``name`` under another representation."""
+    return f"{name}__{stemmer}"

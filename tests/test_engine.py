@@ -1,0 +1,111 @@
+"""The NumPy term-at-a-time engine against Whoosh's own BM25F matchers."""
+
+from __future__ import annotations
+
+import pytest
+from whoosh import query as wq
+from whoosh import scoring
+
+from arsearch import Field, Index, Ranking
+from arsearch.query import build_plan
+
+DOCS = [
+    {"id": "1", "title": "وزير الخارجية", "body": "قال وزير الخارجية الفرنسي إن المفاوضات مستمرة"},
+    {"id": "2", "title": "الاقتصاد", "body": "ارتفعت أسعار النفط وقال وزير الاقتصاد إن النمو مستمر"},
+    {"id": "3", "title": "كرة القدم", "body": "فاز المنتخب في مباراة كرة القدم أمس"},
+    {"id": "4", "title": "النفط", "body": "النفط النفط النفط وأسعار النفط في الأسواق العالمية"},
+    {"id": "5", "title": "وزير", "body": "وزير وزير"},
+    {"id": "6", "title": "مجلس الأمن", "body": "اجتمع مجلس الأمن لبحث الأزمة"},
+]
+PLAIN = {"title": Field("text", boost=1.0), "body": Field("text")}
+
+
+@pytest.fixture(params=["one-segment", "three-segments"])
+def ix(request: pytest.FixtureRequest, tmp_path) -> Index:  # type: ignore[no-untyped-def]
+    index = Index.create(tmp_path / "ix", fields=PLAIN)
+    if request.param == "one-segment":
+        with index:
+            for d in DOCS:
+                index.add(d)
+    else:
+        for chunk in (DOCS[:2], DOCS[2:4], DOCS[4:]):
+            with index:
+                for d in chunk:
+                    index.add(d)
+    return index
+
+
+@pytest.mark.parametrize("query", ["وزير", "وزير النفط", "النفط الأسواق مجلس", "كرة"])
+def test_scores_equal_whoosh_bm25f(ix: Index, query: str) -> None:
+    engine = ix._get_engine()
+    plan = build_plan(query, ix.fields, ix.analyzer, ix.ranking, ix.text_fields)
+    ours = dict(engine.top(plan, 100)[0])
+    terms = [r for item in plan.items for r in item.refs]
+    whoosh_q = wq.Or([wq.Term(r.field, r.term) for r in terms])
+    with ix._wix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2)) as s:
+        theirs = {hit.docnum: hit.score for hit in s.search(whoosh_q, limit=100)}
+    assert set(ours) == set(theirs)
+    for doc, score in theirs.items():
+        assert ours[doc] == pytest.approx(score, rel=1e-5)
+
+
+def test_deleted_documents_never_match(ix: Index) -> None:
+    with ix:
+        ix.delete("5")
+    assert "5" not in [h.id for h in ix.search("وزير")]
+    assert sorted(h.id for h in ix.search("وزير")) == ["1", "2"]
+
+
+def test_field_boost_scales_title_matches(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    boosted = Index.memory(fields={"title": Field("text", boost=3.0), "body": "text"})
+    plain = Index.memory(fields=PLAIN)
+    for index in (boosted, plain):
+        with index:
+            index.add({"id": "t", "title": "النفط", "body": "خبر"})
+            index.add({"id": "b", "title": "خبر", "body": "النفط"})
+    assert [h.id for h in boosted.search("النفط")][0] == "t"
+    assert plain.search("النفط")[0].score == pytest.approx(plain.search("النفط")[1].score, rel=0.3)
+    assert boosted.search("النفط")[0].score > plain.search("النفط")[0].score
+
+
+def test_coordination_prefers_documents_matching_more_words() -> None:
+    docs = [
+        {"id": "many", "title": "", "body": "وزير الاقتصاد"},
+        {"id": "one", "title": "", "body": "وزير وزير وزير وزير وزير وزير وزير"},
+    ]
+    scores = {}
+    for coord in (0.0, 0.9):
+        index = Index.memory(ranking=Ranking(coordination=coord))
+        with index:
+            for d in docs:
+                index.add(d)
+        scores[coord] = {h.id: h.score for h in index.search("وزير الاقتصاد")}
+    assert scores[0.9]["one"] / scores[0.9]["many"] < scores[0.0]["one"] / scores[0.0]["many"]
+
+
+def test_representations_add_weighted_terms() -> None:
+    ranking = Ranking(representations=(("none", 0.5),))
+    index = Index.memory(ranking=ranking)
+    with index:
+        index.add({"id": "exact", "title": "", "body": "المكتبات"})
+        index.add({"id": "stem", "title": "", "body": "مكتبة"})
+    hits = index.search("المكتبات")
+    assert [h.id for h in hits] == ["exact", "stem"]  # same stem, the surface match ranks first
+    assert hits[0].score > hits[1].score
+
+
+def test_phrase_requires_adjacent_words_in_order(ix: Index) -> None:
+    assert [h.id for h in ix.search('"وزير الخارجية"')] == ["1"]
+    assert [h.id for h in ix.search('"الخارجية وزير"')] == []
+    assert [h.id for h in ix.search('"مجلس الأمن"')] == ["6"]
+
+
+def test_prefix_matches_surface_and_stem_terms(ix: Index) -> None:
+    assert sorted(h.id for h in ix.search("مفاوض*")) == ["1"]
+    assert sorted(h.id for h in ix.search("مجل*")) == ["6"]
+
+
+def test_total_counts_every_match_not_just_the_page(ix: Index) -> None:
+    results = ix.search("وزير", limit=1)
+    assert len(results) == 1
+    assert results.total == 3
