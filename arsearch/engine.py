@@ -252,14 +252,17 @@ class Engine:
             if rep in self.searcher.schema:
                 fields.append(rep)
             for f in fields:
-                try:
-                    expanded = []
-                    for btext in reader.expand_prefix(f, item.prefix):
-                        expanded.append(btext.decode("utf-8") if isinstance(btext, bytes) else btext)
-                        if len(expanded) >= _MAX_PREFIX_TERMS:
-                            break
-                except (TermNotFound, KeyError):
-                    continue
+                expanded: list[str] = []
+                for k, prefix in enumerate(item.prefixes):
+                    try:
+                        for btext in reader.expand_prefix(f, prefix):
+                            term = btext.decode("utf-8") if isinstance(btext, bytes) else btext
+                            if k == 0 or term not in item.skip:
+                                expanded.append(term)
+                            if len(expanded) >= _MAX_PREFIX_TERMS:
+                                break
+                    except (TermNotFound, KeyError):
+                        continue
                 hit = np.zeros(self.n, dtype=bool)
                 for term in expanded:
                     for offset, ids, _, _ in self.postings(f, term):
@@ -321,9 +324,12 @@ class Engine:
             return [], total
         s = scores[docs]
         if total > k:
-            part = np.argpartition(-s, k - 1)[:k]
-            docs, s = docs[part], s[part]
-        order = np.lexsort((docs, -s))
+            # Keep every document tied with the k-th best, so that ties are
+            # broken by docnum below and pages never overlap or skip.
+            kth = np.partition(s, total - k)[total - k]
+            keep = s >= kth
+            docs, s = docs[keep], s[keep]
+        order = np.lexsort((docs, -s))[:k]
         return [(int(docs[i]), float(s[i])) for i in order], total
 
     def mask_for(self, whoosh_query: Any) -> np.ndarray:

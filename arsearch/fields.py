@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
@@ -38,7 +39,7 @@ class Field:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise SchemaError(f"unknown field kind {self.kind!r}; choose one of {', '.join(KINDS)}")
-        if not isinstance(self.boost, (int, float)) or self.boost <= 0:
+        if not isinstance(self.boost, (int, float)) or isinstance(self.boost, bool) or not math.isfinite(self.boost) or self.boost <= 0:
             raise SchemaError(f"field boost must be a positive number, not {self.boost!r}")
 
 

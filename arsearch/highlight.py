@@ -141,7 +141,8 @@ def _cut(text: str, core_start: int, core_end: int, max_chars: int) -> tuple[int
         k = right
         while k > core_end and not _is_space(text[k - 1]):
             k -= 1
-        right = k
+        if k > left:  # a first word longer than max_chars keeps its hard cut
+            right = k
     while left < core_start and _is_space(text[left]):
         left += 1
     while right > core_end and _is_space(text[right - 1]):
@@ -152,7 +153,7 @@ def _cut(text: str, core_start: int, core_end: int, max_chars: int) -> tuple[int
 def _render(text: str, start: int, end: int, marks: list[tuple[int, int, str]], fmt: str) -> str:
     before, after, escape = FORMATS[fmt]
     esc = html.escape if escape else (lambda s: s)
-    out: list[str] = [ELLIPSIS + " "] if start > 0 else []
+    out: list[str] = [ELLIPSIS + " "] if text[:start].strip() else []
     pos = start
     for s, e, _ in marks:
         if s < pos or e > end:
@@ -161,7 +162,7 @@ def _render(text: str, start: int, end: int, marks: list[tuple[int, int, str]], 
         out.append(before + esc(text[s:e]) + after)
         pos = e
     out.append(esc(text[pos:end]))
-    if end < len(text):
+    if text[end:].strip():
         out.append(" " + ELLIPSIS)
     return "".join(out)
 

@@ -227,7 +227,7 @@ class Index:
             fields = resolve_fields({n: Field(**f) for n, f in meta["fields"].items()})
             stored_ranking = Ranking.from_json(meta["ranking"])
         except (ValueError, KeyError, TypeError) as e:
-            if isinstance(e, ArsearchError):
+            if isinstance(e, IncompatibleIndexError):
                 raise
             raise IncompatibleIndexError(f"index metadata at {meta_path} is unreadable ({e}); rebuild the index") from e
         if ameta.get("version") != built.version:
@@ -484,7 +484,7 @@ class Index:
         t0 = time.perf_counter()
         if not isinstance(query, str):
             raise QueryError(f"query must be str, not {type(query).__name__}")
-        if not isinstance(limit, int) or not isinstance(offset, int) or limit < 0 or offset < 0:
+        if any(not isinstance(v, int) or isinstance(v, bool) or v < 0 for v in (limit, offset)):
             raise QueryError("limit and offset must be non-negative integers")
         if snippet_format not in FORMATS:
             raise QueryError(f"unknown snippet format {snippet_format!r}; choose one of {', '.join(FORMATS)}")

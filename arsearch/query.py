@@ -26,6 +26,7 @@ from typing import Literal
 
 from .analysis import Analyzer
 from .fields import Field, Ranking, rep_field
+from .stem import strip_article
 from .tokenize import WORD_PATTERN
 
 __all__ = ["Clause", "AnalyzedClause", "TermRef", "PlanItem", "Plan", "parse_query", "analyze_query", "build_plan", "MAX_QUERY_CHARS"]
@@ -83,9 +84,11 @@ def parse_query(query: str, fields: Collection[str] = ()) -> list[Clause]:
         op, field, phrase, bare = m.group("op", "field", "phrase", "bare")
         occur: Occur = "must" if op == "+" else "must_not" if op == "-" else "should"
         if field is not None and field not in fields:
-            # Not a field we know: "x:y" is just words.
-            bare = f"{field}:{bare}" if bare is not None else field
-            phrase = None if bare is not None else phrase
+            # Not a field we know: "x:y" is just words, "x:\"y z\"" a word and a phrase.
+            if bare is not None:
+                bare = f"{field}:{bare}"
+            else:
+                clauses.append(Clause("word", field, occur, None))
             field = None
         if phrase is not None:
             words = phrase.strip()
@@ -93,7 +96,7 @@ def parse_query(query: str, fields: Collection[str] = ()) -> list[Clause]:
                 clauses.append(Clause("phrase", words, occur, field))
             continue
         chunk = (bare or "").strip(_STRIP)
-        if chunk.endswith("*") and chunk.rstrip("*"):
+        if chunk.endswith("*") and chunk.rstrip("*").strip("*:+-"):
             clauses.append(Clause("prefix", chunk.rstrip("*"), occur, field))
         elif chunk.strip("*:+-"):
             clauses.append(Clause("word", chunk, occur, field))
@@ -164,7 +167,9 @@ class PlanItem:
     ``terms``: a document matches if it has any of ``refs``, and scores the
     weighted BM25 sum of those it has (a word's representations in every
     field). ``phrase``: ``words`` in order, in any of ``fields`` (field,
-    boost). ``prefix``: any term starting with ``prefix`` in ``fields``.
+    boost). ``prefix``: any term starting with one of ``prefixes`` in
+    ``fields`` (the typed prefix, then the prefix without و/article, which
+    never expands to a term in ``skip``).
     """
 
     kind: Literal["terms", "phrase", "prefix"]
@@ -172,7 +177,8 @@ class PlanItem:
     refs: tuple[TermRef, ...] = ()
     words: tuple[str, ...] = ()
     fields: tuple[tuple[str, float], ...] = ()
-    prefix: str = ""
+    prefixes: tuple[str, ...] = ()
+    skip: frozenset[str] = frozenset()  # terms a stripped prefix must not expand to (stop words)
     weight: float = 1.0
     bonus: bool = False  # adds score only: does not make a document match
 
@@ -246,8 +252,10 @@ def build_plan(
         text_fields = tuple((n, fields[n].boost) for n in names if fields[n].kind == "text")
         if c.kind == "prefix":
             prefix = analyzer.normalize(c.text)
-            if prefix and text_fields:
-                items.append(PlanItem("prefix", c.occur, fields=text_fields, prefix=prefix))
+            if prefix and WORD_PATTERN.fullmatch(prefix) and text_fields:
+                stripped = strip_article(prefix)
+                prefixes = (prefix, stripped) if stripped != prefix else (prefix,)
+                items.append(PlanItem("prefix", c.occur, fields=text_fields, prefixes=prefixes, skip=analyzer.stopwords))
             continue
         if c.kind == "phrase":
             words = tuple(analyzer.terms(c.text, keep_stopwords=True))

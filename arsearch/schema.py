@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from whoosh import fields as wf
+from whoosh.columns import NumericColumn
 from whoosh.formats import Positions
 from whoosh.system import _INT_SIZE, pack_uint
 
@@ -97,7 +98,10 @@ def build_schema(fields: Mapping[str, Field], analyzer: Analyzer, ranking: Ranki
         elif f.kind == "keyword":
             schema.add(name, wf.KEYWORD(stored=f.stored, lowercase=True, commas=True, scorable=False))
         elif f.kind == "numeric":
-            schema.add(name, wf.NUMERIC(numtype=float, stored=f.stored, sortable=True, signed=True))
+            # Whoosh 2.7's default sort column for floats uses NaN as its
+            # default and fails to pack it: give it an explicit default.
+            column = NumericColumn("d", default=0.0)
+            schema.add(name, wf.NUMERIC(numtype=float, stored=f.stored, sortable=column, signed=True))
         else:
             schema.add(name, wf.DATETIME(stored=f.stored, sortable=True))
     return schema

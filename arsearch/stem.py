@@ -30,7 +30,7 @@ from pyarabic.araby import ALEF, BEH, FEH, HEH, KAF, LAM, MEEM, NOON, TEH, WAW, 
 
 from .chars import normalize
 
-__all__ = ["stem", "light_stem", "get_stemmer", "STEMMERS"]
+__all__ = ["stem", "light_stem", "strip_article", "get_stemmer", "STEMMERS"]
 
 AL = ALEF + LAM  # the article ال
 
@@ -125,6 +125,23 @@ def light_stem(word: str, *, pronouns: bool = True, nisba: bool = True) -> str:
     for suffix in LIGHT10_SUFFIXES:
         if w.endswith(suffix) and len(w) - len(suffix) >= SUFFIX_MIN_REST:
             w = w[: -len(suffix)]
+    return w
+
+
+def strip_article(word: str) -> str:
+    """Remove a leading و and one article group, with light_stem's guards.
+
+    Used for prefix queries: ``المدر*`` also looks for terms starting ``مدر``.
+
+    >>> strip_article("والمدر")
+    'مدر'
+    """
+    w = word
+    if len(w) >= CONJ_MIN_LEN and w[0] == CONJ_WAW:
+        w = w[1:]
+    for prefix in ARTICLE_PREFIXES:
+        if w.startswith(prefix) and len(w) - len(prefix) >= PREFIX_MIN_REST:
+            return w[len(prefix) :]
     return w
 
 

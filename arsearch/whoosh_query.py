@@ -41,13 +41,32 @@ def compile_filter(filters: Mapping[str, Any] | None, fields: Mapping[str, Field
             if len(value) != 2:
                 raise QueryError(f"range filter on {name!r} must be a (low, high) tuple")
             low, high = value
-            rng = wq.NumericRange if spec.kind == "numeric" else wq.DateRange
             _check_types(name, spec, [v for v in (low, high) if v is not None])
-            parts.append(rng(name, low, high))
+            if spec.kind == "numeric":
+                parts.append(wq.NumericRange(name, low, high))
+            else:
+                parts.append(wq.DateRange(name, _day_start(low), _day_end(high)))
         else:
             _check_types(name, spec, [value])
-            parts.append(wq.NumericRange(name, value, value) if spec.kind == "numeric" else wq.DateRange(name, value, value))
+            if spec.kind == "numeric":
+                parts.append(wq.NumericRange(name, value, value))
+            elif isinstance(value, dt.datetime):
+                parts.append(wq.DateRange(name, value, value))
+            else:  # a date matches the whole day
+                parts.append(wq.DateRange(name, _day_start(value), _day_end(value)))
     return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+def _day_start(value: dt.date | None) -> dt.datetime | None:
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.combine(value, dt.time.min)
+
+
+def _day_end(value: dt.date | None) -> dt.datetime | None:
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.combine(value, dt.time.max)
 
 
 def _check_types(name: str, spec: Field, values: list[Any]) -> None:

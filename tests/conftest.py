@@ -1,0 +1,153 @@
+"""Shared fixtures: a small corpus of Arabic documents and indexes built from it.
+
+Each document exercises one orthographic variation, so tests can assert the
+exact ids a query returns:
+
+* ``diacritized`` — full harakat and shadda;
+* ``hamza`` — أ إ آ spellings (أحمد, إبراهيم, آسيا);
+* ``hospital`` — alef maksura ى (مستشفى) and teh marbuta ة (القرية);
+* ``tatweel`` — kashida inside words (مـــدرسة);
+* ``digits`` — Arabic-Indic digits (١٩٤٥);
+* ``persian`` — Persian keheh and farsi yeh (کتاب, الفارسی);
+* ``html`` — HTML special characters < > & " ';
+* ``mixed`` — English and Arabic;
+* ``who`` — the stop words من and هو;
+* ``phrase`` / ``phrase_reversed`` — the same two words adjacent and apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from arsearch import Index
+
+#: The fields of the shared test indexes. (Numeric fields are tested on
+#: their own in test_index.py, so one broken field kind cannot take every
+#: index test down with it.)
+FIELDS: dict[str, str] = {
+    "title": "text",
+    "body": "text",
+    "source": "keyword",
+    "published": "date",
+}
+
+DOCS: list[dict[str, Any]] = [
+    {
+        "id": "diacritized",
+        "title": "المَكْتَبَةُ العامّةُ",
+        "body": "ذَهَبَ الطُّلّابُ إلى المَكْتَبَةِ العامّةِ لِقِراءَةِ الكُتُبِ.",
+        "source": "bbc",
+        "published": dt.datetime(2001, 5, 1),
+    },
+    {
+        "id": "playground",
+        "title": "الملعب",
+        "body": "لعب الاطفال كرة القدم في الملعب بعد المدرسة",
+        "source": "aljazeera",
+        "published": dt.datetime(2005, 1, 15),
+    },
+    {
+        "id": "hamza",
+        "title": "رحلة أحمد",
+        "body": "سافر إبراهيم وأحمد إلى آسيا",
+        "source": "bbc",
+        "published": dt.datetime(2010, 3, 3),
+    },
+    {
+        "id": "hospital",
+        "title": "مستشفى القرية",
+        "body": "افتتح مستشفى جديد قرب مدرسة القرية",
+        "source": "aljazeera",
+        "published": dt.datetime(2012, 7, 20),
+    },
+    {
+        "id": "tatweel",
+        "title": "مـــدرسة",
+        "body": "هذه مـــدرسة كبيـــرة",
+        "source": "blog",
+        "published": dt.datetime(2015, 9, 1),
+    },
+    {
+        "id": "digits",
+        "title": "الشاعر",
+        "body": "ولد الشاعر عام ١٩٤٥ في دمشق",
+        "source": "wiki",
+        "published": dt.datetime(1999, 12, 31),
+    },
+    {
+        "id": "persian",
+        "title": "الادب",
+        "body": "قصيدة کتاب الشعر الفارسی",
+        "source": "wiki",
+        "published": dt.datetime(2020, 2, 2),
+    },
+    {
+        "id": "html",
+        "title": "رأي",
+        "body": "قال سمير: \"الكتاب <جديد> & مفيد\" لـ 'سارة'",
+        "source": "blog",
+        "published": dt.datetime(2021, 6, 6),
+    },
+    {
+        "id": "mixed",
+        "title": "Python Programming",
+        "body": "تعلم البرمجة بلغة Python في عشرة ايام",
+        "source": "blog",
+        "published": dt.datetime(2022, 1, 1),
+    },
+    {
+        "id": "who",
+        "title": "سؤال",
+        "body": "من هو الرجل الذي سافر",
+        "source": "wiki",
+        "published": dt.datetime(2023, 4, 4),
+    },
+    {
+        "id": "phrase",
+        "title": "اجتماع",
+        "body": "اجتمع رئيس الوزراء مع السفير",
+        "source": "bbc",
+        "published": dt.datetime(2024, 8, 8),
+    },
+    {
+        "id": "phrase_reversed",
+        "title": "البلدية",
+        "body": "الوزراء اجتمعوا مع رئيس البلدية",
+        "source": "aljazeera",
+        "published": dt.datetime(2024, 9, 9),
+    },
+]
+
+ALL_IDS: frozenset[str] = frozenset(d["id"] for d in DOCS)
+
+
+@pytest.fixture(scope="module")
+def memory_index() -> Iterator[Index]:
+    """The corpus in an in-memory index (read-only: do not write to it)."""
+    ix = Index.memory(FIELDS)
+    with ix:
+        for d in DOCS:
+            ix.add(d)
+    yield ix
+    ix.close()
+
+
+@pytest.fixture
+def index_path(tmp_path: Path) -> Path:
+    return tmp_path / "ix"
+
+
+@pytest.fixture
+def disk_index(index_path: Path) -> Iterator[Index]:
+    """The corpus in a fresh on-disk index (writable)."""
+    ix = Index.create(index_path, FIELDS)
+    with ix:
+        for d in DOCS:
+            ix.add(d)
+    yield ix
+    ix.close()
