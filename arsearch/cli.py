@@ -18,43 +18,30 @@ with 2 (bad usage) or 1 (anything else), never a traceback.
 from __future__ import annotations
 
 import argparse
-import errno
-import gzip
-import hashlib
 import html
 import json
 import os
-import re
-import shutil
 import sys
-import tempfile
-import time
 import unicodedata
-import zlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-from .analysis import ANALYZER_VERSION, DEFAULT_ANALYZER, Analyzer
-from .errors import ArsearchError, DocumentError, IndexLockedError, IndexNotFoundError, QueryError
-from .index import FORMAT_VERSION, INDEX_NAME, META_FILE, Index
+from .analysis import Analyzer
+from .errors import ArsearchError, IndexLockedError, IndexNotFoundError, QueryError
+from .index import INDEX_NAME, META_FILE, Index
 from .schema import Field, Ranking, resolve_fields
+from .seedcache import seeds_index
+from .sources import PROG, SUPPORTED, Feed, Reporter, collect, is_tty, one_line, os_reason
 from .stem import STEMMERS
 
 __all__ = ["main", "build_parser"]
 
-PROG = "arsearch"
 #: Whoosh's FileStorage names an index's write lock ``<indexname>_WRITELOCK``
 #: (``whoosh.index.FileIndex.lock`` → ``storage.lock(indexname + "_" + name)``
 #: with ``name="WRITELOCK"`` from ``whoosh.writing.SegmentWriter``).
 LOCK_FILE = f"{INDEX_NAME}_WRITELOCK"
-#: Input kinds by (lower-cased) file name ending, longest first.
-SUFFIXES: tuple[tuple[str, str], ...] = ((".jsonl.gz", "jsonl.gz"), (".jsonl", "jsonl"), (".txt", "txt"))
-SUPPORTED = ".txt, .jsonl or .jsonl.gz"
-#: Errors shown per input file before the rest are only counted.
-MAX_ERRORS_PER_FILE = 10
 SNIPPET_FORMATS = ("html", "text", "ansi")
 
 BOLD, DIM, RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
@@ -104,23 +91,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(message: str, status: int) -> int:
-    _stderr_line(f"{PROG}: error: {_one_line(message)}")
+    _stderr_line(f"{PROG}: error: {one_line(message)}")
     return status
 
 
 def _stderr_line(line: str) -> None:
     stream = sys.stderr
-    if _isatty(stream):
+    if is_tty(stream):
         line = "\r\x1b[K" + line  # over a progress line, if any
     print(line, file=stream, flush=True)
 
 
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
-
-
 def _os_message(e: OSError) -> str:
-    reason = e.strerror or str(e) or type(e).__name__
+    reason = os_reason(e)
     return f"{e.filename}: {reason}" if e.filename else reason
 
 
@@ -132,34 +115,26 @@ def _silence_stdout() -> None:
         pass
 
 
-def _isatty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
-
-
 # -- the parser --------------------------------------------------------------------
 
 
-def _positive_int(text: str) -> int:
+def _whole_number(text: str, minimum: int) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    if value < minimum:
+        bound = "be 0 or more" if minimum == 0 else f"be at least {minimum}"
+        raise argparse.ArgumentTypeError(f"must {bound}, not {value}")
     return value
+
+
+def _positive_int(text: str) -> int:
+    return _whole_number(text, 1)
 
 
 def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
-    return value
+    return _whole_number(text, 0)
 
 
 MAIN_EPILOG = """\
@@ -319,308 +294,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("index_dir", metavar="INDEX_DIR")
     p.set_defaults(func=cmd_unlock)
     return parser
-
-
-# -- index: inputs ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Source:
-    """One input file: where to read it, how to name it, its kind."""
-
-    path: Path
-    label: str  # shown in messages; the id of a .txt document
-    kind: str  # "txt", "jsonl" or "jsonl.gz"
-
-
-def _kind(name: str) -> str | None:
-    lower = name.lower()
-    return next((kind for suffix, kind in SUFFIXES if lower.endswith(suffix)), None)
-
-
-def _label(path: str) -> str:
-    return os.path.normpath(path).replace(os.sep, "/")
-
-
-class Reporter:
-    """Progress, skipped inputs and the summary, on ``stream`` (stderr).
-
-    On a terminal the progress is one line rewritten in place; elsewhere only
-    the messages and the final summary are written.
-    """
-
-    def __init__(self, stream: TextIO, tty: bool | None = None) -> None:
-        self.stream = stream
-        self.tty = _isatty(stream) if tty is None else tty
-        self.skipped = 0
-        self.t0 = time.perf_counter()
-        self._shown = False
-        self._last = 0.0
-
-    def start(self) -> None:
-        self.t0 = time.perf_counter()
-
-    def elapsed(self) -> float:
-        return time.perf_counter() - self.t0
-
-    def message(self, line: str) -> None:
-        self.clear()
-        print(line, file=self.stream, flush=True)
-
-    def skip(self, where: str, reason: str, *, show: bool = True) -> None:
-        self.skipped += 1
-        if show:
-            self.message(f"{PROG}: skipped {where}: {_one_line(reason)}")
-
-    def progress(self, count: int) -> None:
-        if not self.tty:
-            return
-        now = time.perf_counter()
-        if now - self._last < 0.1:
-            return
-        self._last = now
-        rate = count / max(now - self.t0, 1e-9)
-        self.stream.write(f"\r\x1b[Kindexing: {count:,} documents ({rate:,.0f} docs/s)")
-        self.stream.flush()
-        self._shown = True
-
-    def clear(self) -> None:
-        if self._shown:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
-            self._shown = False
-
-
-def collect(paths: Sequence[str], reporter: Reporter, exclude: Path | None = None) -> list[Source]:
-    """The input files named by ``paths`` (folders walked recursively, sorted).
-
-    Missing paths, unsupported files and unreadable folders are reported
-    (and counted) as skipped; a file reached twice is read once.
-    """
-    excluded = os.path.realpath(exclude) if exclude is not None else None
-    sources: list[Source] = []
-    seen: set[str] = set()
-
-    def add(path: str, label: str, kind: str) -> None:
-        real = os.path.realpath(path)
-        if real not in seen:
-            seen.add(real)
-            sources.append(Source(Path(path), label, kind))
-
-    for arg in paths:
-        label = _label(arg)
-        if os.path.isdir(arg):
-            found = 0
-            for path, rel in _walk(arg, reporter, excluded):
-                kind = _kind(rel)
-                if kind is not None:
-                    found += 1
-                    add(path, _label(os.path.join(arg, rel)), kind)
-            if not found:
-                reporter.message(f"{PROG}: note: no {SUPPORTED} files in {label}")
-        elif os.path.isfile(arg):
-            kind = _kind(arg)
-            if kind is None:
-                reporter.skip(label, f"unsupported file type (expected {SUPPORTED})")
-            else:
-                add(arg, label, kind)
-        elif os.path.lexists(arg) and not os.path.exists(arg):
-            reporter.skip(label, "broken symbolic link")
-        elif os.path.exists(arg):
-            reporter.skip(label, "not a regular file or folder")
-        else:
-            reporter.skip(label, "no such file or folder")
-    return sources
-
-
-def _walk(root: str, reporter: Reporter, excluded: str | None) -> Iterator[tuple[str, str]]:
-    """(path, path relative to ``root``) of the files under ``root``, sorted."""
-
-    def onerror(e: OSError) -> None:
-        reporter.skip(_label(e.filename or root), f"unreadable folder ({e.strerror or e})")
-
-    for dirpath, dirnames, filenames in os.walk(root, onerror=onerror):
-        dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if not d.startswith(".") and (excluded is None or os.path.realpath(os.path.join(dirpath, d)) != excluded)
-        )
-        for name in sorted(filenames):
-            path = os.path.join(dirpath, name)
-            yield path, os.path.relpath(path, root)
-
-
-def _read_txt(path: Path) -> tuple[str | None, str]:
-    """(text, "") or (None, why the file is unusable)."""
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        return None, f"unreadable ({e.strerror or e})"
-    if not data.strip():
-        return None, "empty file"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None, "UTF-16 text; convert it to UTF-8"
-    if b"\x00" in data:
-        return None, "contains NUL bytes (a binary file?)"
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        return None, f"not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start})"
-    if not text.strip():
-        return None, "empty file"
-    return text, ""
-
-
-_JSON_TYPES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
-
-
-def _json_type(value: Any) -> str:
-    return "null" if value is None else _JSON_TYPES.get(type(value), type(value).__name__)
-
-
-def _doc_key(doc_id: Any) -> str | None:
-    """The id ``Index`` will store for ``doc_id``, or None if it will reject it."""
-    if isinstance(doc_id, int) and not isinstance(doc_id, bool):
-        return str(doc_id)
-    if isinstance(doc_id, str) and doc_id.strip():
-        return doc_id
-    return None
-
-
-class Feed:
-    """The documents of ``sources``, for ``Index.add_many(feed, on_error=feed.on_error)``.
-
-    It tracks where the current document came from, so that a
-    :class:`DocumentError` reported by the index names the file and line.
-    It also counts the files a document was indexed from and skips a
-    document whose id was already read in this run (the first one wins:
-    the index can only replace *committed* documents).
-    """
-
-    def __init__(self, sources: Sequence[Source], fields: Mapping[str, Field], reporter: Reporter) -> None:
-        self.sources = sources
-        self.fields = fields
-        self.text_fields = [n for n, f in fields.items() if f.kind == "text"]
-        self.title_field = "title" if "title" in self.text_fields else None
-        self.body_field = "body" if "body" in self.text_fields else self.text_fields[-1]
-        self.reporter = reporter
-        self.files_used: set[str] = set()
-        self._seen: dict[str, str] = {}
-        self._errors: dict[str, int] = {}
-        self._src: Source | None = None
-        self._where = ""
-        self._key: str | None = None
-        self._failed = False
-
-    # add_many takes the next document only after handling the previous one,
-    # so when the generator resumes, the previous document was accepted
-    # unless on_error() was called in between.
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        for src in self.sources:
-            docs = self._txt(src) if src.kind == "txt" else self._jsonl(src)
-            for where, doc in docs:
-                self._settle()
-                key = _doc_key(doc.get("id"))
-                if key is not None and key in self._seen:
-                    self._skip(src, where, f"duplicate id {key!r} (first read from {self._seen[key]})")
-                    continue
-                if key is not None:
-                    self._seen[key] = where
-                self._src, self._where, self._key, self._failed = src, where, key, False
-                yield doc
-            self._settle()
-
-    def _settle(self) -> None:
-        if self._src is not None and not self._failed:
-            self.files_used.add(self._src.label)
-        self._src = None
-
-    def on_error(self, doc: Mapping[str, Any], error: DocumentError) -> None:
-        self._failed = True
-        if self._key is not None and self._seen.get(self._key) == self._where:
-            del self._seen[self._key]
-        src = self._src or Source(Path("?"), "?", "txt")
-        self._skip(src, self._where, str(error))
-
-    def _skip(self, src: Source, where: str, reason: str) -> None:
-        n = self._errors[src.label] = self._errors.get(src.label, 0) + 1
-        if n == MAX_ERRORS_PER_FILE + 1:
-            self.reporter.message(f"{PROG}: skipping more of {src.label}; further errors are counted, not shown")
-        self.reporter.skip(where, reason, show=n <= MAX_ERRORS_PER_FILE)
-
-    def _txt(self, src: Source) -> Iterator[tuple[str, dict[str, Any]]]:
-        text, why = _read_txt(src.path)
-        if text is None:
-            self._skip(src, src.label, why)
-            return
-        doc: dict[str, Any] = {"id": src.label, self.body_field: text}
-        if self.title_field is not None:
-            doc[self.title_field] = next((line.strip() for line in text.splitlines() if line.strip()), "")
-        yield src.label, doc
-
-    def _jsonl(self, src: Source) -> Iterator[tuple[str, dict[str, Any]]]:
-        try:
-            f = gzip.open(src.path, "rb") if src.kind == "jsonl.gz" else open(src.path, "rb")  # noqa: SIM115
-        except OSError as e:
-            self._skip(src, src.label, f"unreadable ({e.strerror or e})")
-            return
-        with f:
-            n = 0
-            content = False
-            while True:
-                try:
-                    raw = f.readline()
-                except (OSError, EOFError, zlib.error) as e:
-                    reason = "not a gzip file" if isinstance(e, gzip.BadGzipFile) else f"unreadable ({_os_reason(e)})"
-                    self._skip(src, src.label, reason if n == 0 else f"{reason} after line {n}")
-                    return
-                if not raw:
-                    break
-                n += 1
-                if not raw.strip():
-                    continue
-                if b"\x00" in raw and not content:
-                    self._skip(src, src.label, "contains NUL bytes (a binary file?)")
-                    return
-                content = True
-                where = f"{src.label} line {n}"
-                doc, why = self._parse_line(raw)
-                if doc is None:
-                    self._skip(src, where, why)
-                else:
-                    yield where, doc
-            if not content:
-                self._skip(src, src.label, "empty file")
-
-    def _parse_line(self, raw: bytes) -> tuple[dict[str, Any] | None, str]:
-        try:
-            line = raw.decode("utf-8-sig").rstrip("\r\n")
-        except UnicodeDecodeError as e:
-            return None, f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at column {e.start + 1})"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            return None, f"broken JSON ({e.msg} at column {e.pos + 1})"
-        except RecursionError:
-            return None, "broken JSON (nested too deeply)"
-        if not isinstance(obj, dict):
-            return None, f"expected a JSON object, got {_json_type(obj)}"
-        doc: dict[str, Any] = {"id": obj.get("id")}
-        for name, value in obj.items():
-            if name != "id" and name in self.fields:
-                doc[name] = value
-        if self.body_field not in obj and "text" in obj and "text" not in self.fields:
-            doc[self.body_field] = obj["text"]
-        texts = [doc.get(f) for f in self.text_fields]
-        if _doc_key(doc["id"]) is not None and all(t is None or (isinstance(t, str) and not t.strip()) for t in texts):
-            return None, f"document {doc['id']!r} has no text (expected {', '.join(self.text_fields)} or text)"
-        return doc, ""
-
-
-def _os_reason(e: BaseException) -> str:
-    if isinstance(e, OSError):
-        return e.strerror or str(e) or type(e).__name__
-    return str(e) or type(e).__name__
 
 
 # -- index: the command -----------------------------------------------------------
@@ -798,24 +471,24 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"{BOLD}{line}{RESET}  {DIM}{score}{RESET}" if ansi else f"{line}  {score}", file=out)
         title = hit.fields.get("title")
         if isinstance(title, str) and title.strip():
-            title = _shorten(_one_line(title), 120)
+            title = _shorten(one_line(title), 120)
             if fmt == "html":
                 title = html.escape(title)
             print(f"{indent}{BOLD}{title}{RESET}" if ansi else f"{indent}{title}", file=out)
-        snippet = _one_line(hit.snippet)
+        snippet = one_line(hit.snippet)
         if snippet:
             print(f"{indent}{snippet}", file=out)
     return 0
 
 
 def _default_format(stream: Any) -> str:
-    if _isatty(stream) and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb":
+    if is_tty(stream) and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb":
         return "ansi"
     return "text"
 
 
 def _quote(query: str) -> str:
-    return f"\u201c{_one_line(query)}\u201d"
+    return f"\u201c{one_line(query)}\u201d"
 
 
 def _header(total: int, offset: int, shown: int, query: str, ms: float) -> str:
@@ -830,133 +503,6 @@ def _shorten(text: str, limit: int) -> str:
         return text
     cut = text.rfind(" ", 0, limit)
     return text[: cut if cut > limit // 2 else limit].rstrip() + " …"
-
-
-# -- the bundled seeds corpus -------------------------------------------------------------------
-
-
-def seeds_dir() -> Path:
-    """The folder of the bundled sample corpus (package ``arsearch.seeds``)."""
-    candidates: list[Path] = []
-    try:
-        import importlib.resources
-
-        root = importlib.resources.files("arsearch.seeds")
-        if isinstance(root, Path):
-            candidates.append(root)
-        else:  # a namespace package: a MultiplexedPath over real folders
-            candidates.extend(child.parent for child in root.iterdir() if isinstance(child, Path))
-    except (ImportError, TypeError, ValueError, AttributeError, OSError):
-        pass  # e.g. an editable install where the sub-package does not resolve
-    here = Path(__file__).resolve().parent
-    candidates += [here / "seeds", here.parent / "seeds"]
-    for folder in candidates:
-        if folder.is_dir() and any(_kind(p.name) for p in folder.iterdir() if p.is_file()):
-            return folder
-    raise ArsearchError("the bundled sample corpus (arsearch.seeds) is missing; search an index with --index INDEX_DIR")
-
-
-def cache_root() -> Path:
-    """``$ARSEARCH_CACHE``, ``$XDG_CACHE_HOME/arsearch`` or ``~/.cache/arsearch``."""
-    if os.environ.get("ARSEARCH_CACHE"):
-        return Path(os.environ["ARSEARCH_CACHE"]).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    if xdg and os.path.isabs(xdg):
-        return Path(xdg) / "arsearch"
-    return Path.home() / ".cache" / "arsearch"
-
-
-def _seed_sources(folder: Path, reporter: Reporter) -> list[Source]:
-    return [
-        Source(Path(path), _label(rel), kind)
-        for path, rel in _walk(str(folder), reporter, None)
-        if (kind := _kind(rel)) is not None
-    ]
-
-
-def seeds_digest(sources: Sequence[Source]) -> str:
-    """A hash of the seed files' names, sizes and mtimes, the analyzer version
-    and the index format (and arsearch) version."""
-    h = hashlib.sha256()
-    for src in sources:
-        st = src.path.stat()
-        h.update(f"{src.label}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    from . import __version__
-
-    h.update(f"{ANALYZER_VERSION}\0{DEFAULT_ANALYZER.version}\0{FORMAT_VERSION}\0{__version__}".encode())
-    return h.hexdigest()[:16]
-
-
-def seeds_index(
-    root: Path | None = None, folder: Path | None = None, notify: Callable[[str], None] | None = None
-) -> Index:
-    """The index of the sample corpus, built once into ``root/seeds-<hash>``.
-
-    It is rebuilt when the seed files or the analyzer change; if the cache
-    cannot be written, the corpus is indexed in memory.
-    """
-    reporter = Reporter(sys.stderr)
-    notify = notify or reporter.message
-    sources = _seed_sources(folder or seeds_dir(), reporter)
-    digest = seeds_digest(sources)
-    try:
-        root = root or cache_root()
-    except (RuntimeError, KeyError, OSError) as e:  # no home folder
-        notify(f"{PROG}: note: no cache folder ({e}); indexing the sample corpus in memory")
-        return _fill(Index.memory(), sources, reporter)
-    target = root / f"seeds-{digest}"
-    if (target / META_FILE).is_file():
-        try:
-            return Index.open(target)
-        except ArsearchError:
-            pass  # damaged or from another version: build it again
-    tmp: Path | None = None
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".seeds-{digest}-", dir=root))
-        notify(f"{PROG}: indexing the sample corpus into {target} (once)")
-        _fill(Index.create(tmp), sources, reporter).close()
-        _replace_dir(tmp, target)
-        _remove_old_seeds(root, keep=target.name)
-        return Index.open(target)
-    except (OSError, ArsearchError) as e:
-        reason = _os_reason(e) if isinstance(e, OSError) else str(e)
-        notify(f"{PROG}: note: cannot write the cache in {root} ({reason}); indexing the sample corpus in memory")
-        return _fill(Index.memory(), sources, reporter)
-    finally:
-        if tmp is not None and tmp.exists():  # not moved into place
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _fill(ix: Index, sources: Sequence[Source], reporter: Reporter) -> Index:
-    feed = Feed(sources, ix.fields, reporter)
-    ix.add_many(feed, update=True, on_error=feed.on_error)
-    return ix
-
-
-def _replace_dir(tmp: Path, target: Path) -> None:
-    """Move the freshly built ``tmp`` to ``target`` (atomically where possible)."""
-    try:
-        os.rename(tmp, target)
-        return
-    except OSError as e:
-        if e.errno not in (errno.EEXIST, errno.ENOTEMPTY, errno.EACCES, errno.EPERM) or not target.exists():
-            raise
-    # ``target`` exists: a damaged build, or another process just finished the same one.
-    if (target / META_FILE).is_file():
-        try:
-            Index.open(target).close()
-            return  # theirs is good; the caller removes ours
-        except ArsearchError:
-            pass
-    shutil.rmtree(target, ignore_errors=True)
-    os.rename(tmp, target)
-
-
-def _remove_old_seeds(root: Path, keep: str) -> None:
-    for old in root.glob("seeds-*"):
-        if old.name != keep and re.fullmatch(r"seeds-[0-9a-f]{16}", old.name) and old.is_dir():
-            shutil.rmtree(old, ignore_errors=True)
 
 
 # -- analyze -------------------------------------------------------------------------------

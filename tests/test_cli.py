@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from arsearch import Index
-from arsearch import cli
+from arsearch import cli, seedcache, sources
 from arsearch.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -161,11 +161,11 @@ def test_seeds_cache_is_rebuilt_when_the_seeds_change(tmp_path: Path, capsys: py
     folder.mkdir()
     (folder / "a.txt").write_text("عنوان\nذهب الطلاب إلى المكتبة", encoding="utf-8")
     root = tmp_path / "cache"
-    with cli.seeds_index(root, folder) as ix:
+    with seedcache.seeds_index(root, folder) as ix:
         assert len(ix) == 1
     first = sorted(p.name for p in root.iterdir())
     (folder / "b.txt").write_text("الملعب\nلعب الأطفال في الملعب", encoding="utf-8")
-    with cli.seeds_index(root, folder) as ix:
+    with seedcache.seeds_index(root, folder) as ix:
         assert len(ix) == 2
         assert ix.search("ملعب")[0].id == "b.txt"
     second = sorted(p.name for p in root.iterdir())
@@ -360,14 +360,14 @@ def test_locked_index_is_an_error(seeds_ix: Path, capsys: pytest.CaptureFixture[
 
 def test_progress_line_on_a_terminal() -> None:
     stream = io.StringIO()
-    reporter = cli.Reporter(stream, tty=True)
+    reporter = sources.Reporter(stream, tty=True)
     reporter.progress(500)
     assert stream.getvalue().startswith("\r\x1b[Kindexing: 500 documents (")
     assert "docs/s)" in stream.getvalue()
     reporter.message("done")
     assert stream.getvalue().endswith("\r\x1b[Kdone\n")
     quiet = io.StringIO()
-    cli.Reporter(quiet, tty=False).progress(500)
+    sources.Reporter(quiet, tty=False).progress(500)
     assert quiet.getvalue() == ""
 
 
