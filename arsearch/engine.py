@@ -156,6 +156,7 @@ class Engine:
                 mask[live_ids] = True
                 self.live[seg.offset : seg.offset + seg.size] = mask
         self._norms: dict[str, np.ndarray] = {}
+        self._idf: dict[tuple[str, str], float] = {}
         self._cache: OrderedDict[tuple[str, str, bool], list[tuple[int, np.ndarray, np.ndarray, list[bytes] | None]]] = (
             OrderedDict()
         )
@@ -197,8 +198,12 @@ class Engine:
         return norm
 
     def idf(self, field: str, term: str) -> float:
-        df = self.searcher.doc_frequency(field, term)
-        return math.log(self.n / (df + 1)) + 1.0 if self.n else 0.0
+        key = (field, term)
+        value = self._idf.get(key)
+        if value is None:
+            df = self.searcher.doc_frequency(field, term)
+            value = self._idf[key] = math.log(self.n / (df + 1)) + 1.0 if self.n else 0.0
+        return value
 
     # -- items ------------------------------------------------------------------------
     def _terms(self, refs: Iterable[TermRef], scores: np.ndarray, matched: np.ndarray) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from whoosh import fields as wf
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
 from whoosh.columns import NumericColumn
 from whoosh.formats import Positions
 from whoosh.system import _INT_SIZE, pack_uint
@@ -22,6 +23,7 @@ from .fields import DEFAULT_FIELDS, DEFAULT_RANKING, ID_FIELD, Field, Ranking, r
 from .whoosh_analysis import ArabicTokenizer
 
 __all__ = [
+    "ArabicCodec",
     "ArabicText",
     "ArabicPositions",
     "build_schema",
@@ -81,6 +83,42 @@ class ArabicText(wf.TEXT):  # type: ignore[misc]
         else:
             for w, n in Counter(terms).items():
                 yield (w.encode("utf-8"), n, float(n), pack_uint(n))
+
+
+class _LengthCache:
+    """Memoizes ``doc_field_length``: Whoosh's segment writer asks for a
+    document's field length once per posting (15% of indexing time)."""
+
+    def __init__(self, lengths: Any) -> None:
+        self._lengths = lengths
+        self._by_field: dict[str, dict[int, int]] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        cache = self._by_field.get(fieldname)
+        if cache is None:
+            cache = self._by_field[fieldname] = {}
+        try:
+            return cache[docnum]
+        except KeyError:
+            value = cache[docnum] = self._lengths.doc_field_length(docnum, fieldname, default)
+            return value
+
+
+class _FieldWriter(W3FieldWriter):  # type: ignore[misc]
+    def add_postings(self, schema: Any, lengths: Any, items: Any) -> Any:
+        return super().add_postings(schema, _LengthCache(lengths) if lengths else lengths, items)
+
+
+class ArabicCodec(W3Codec):  # type: ignore[misc]
+    """Whoosh's W3 codec with cached field lengths while writing postings
+    and zlib level 1 for posting blocks. Recorded in each segment, so it
+    must stay importable under this name."""
+
+    def __init__(self, blocklimit: int = 128, compression: int = 1, inlinelimit: int = 1) -> None:
+        super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
+
+    def field_writer(self, storage: Any, segment: Any) -> Any:
+        return _FieldWriter(self, storage, segment)
 
 
 def build_schema(fields: Mapping[str, Field], analyzer: Analyzer, ranking: Ranking) -> wf.Schema:
