@@ -23,7 +23,9 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from itertools import compress, count, repeat
 from typing import Any, NamedTuple
 
 from .chars import make_translation_table
@@ -35,13 +37,18 @@ __all__ = ["Token", "Analyzer", "analyze", "DEFAULT_ANALYZER", "ANALYZER_VERSION
 
 #: Bump whenever a change can give a word a different term: indexes built
 #: with another version are refused (see ``arsearch.Index.open``).
-ANALYZER_VERSION = "1"
+ANALYZER_VERSION = "2"
 
 _new_tuple = tuple.__new__  # builds a Token without a Python-level __new__ call
+_group, _start, _end = re.Match.group, re.Match.start, re.Match.end  # mapped in C over matches
 
 # Per-process caches, keyed by analyzer configuration, surface → entry.
 _CACHES: dict[str, dict[str, tuple[str, bool] | None]] = {}
 _CACHE_LIMIT = 300_000  # distinct surfaces kept before the cache is reset
+# Per-process term tables derived from the entries, for the bulk paths of
+# analyze/terms and the Whoosh tokenizer: surface → term, or "" when the word
+# gives no token. The first table keeps stop words, the second drops them.
+_TERM_TABLES: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
 
 
 class Token(NamedTuple):
@@ -108,6 +115,7 @@ class Analyzer:
         self._table = make_translation_table(self.fold_hamza_seats)
         self._stem = get_stemmer(self.stemmer)
         self._cache = _CACHES.setdefault(self._key, {})
+        self._term_tables = _TERM_TABLES.setdefault(self._key, ({}, {}))
 
     def __getstate__(self) -> dict[str, Any]:
         return {"stemmer": self.stemmer, "stopwords": self.stopwords, "fold_hamza_seats": self.fold_hamza_seats}
@@ -170,30 +178,37 @@ class Analyzer:
         """
         if not isinstance(text, str):
             raise TypeError(f"analyze() expects str, not {type(text).__name__}")
-        cache = self._cache
-        entry = self.entry
-        out: list[Token] = []
-        append = out.append
-        pos = 0
-        for m in WORD_PATTERN.finditer(text):
-            e = cache.get(m.group()) or entry(m.group())
-            if e is None or (e[1] and not keep_stopwords):
-                continue
-            start, end = m.span()
-            append(_new_tuple(Token, (e[0], start, end, pos)))
-            pos += 1
-        return out
+        # Bulk form of: for each match with a term, Token(term, start, end, pos).
+        # The per-word loop runs in C (map/compress/zip); only unseen words reach Python.
+        matches = list(WORD_PATTERN.finditer(text))
+        terms = self._lookup_terms(list(map(_group, matches)), keep_stopwords)
+        starts = compress(map(_start, matches), terms)
+        ends = compress(map(_end, matches), terms)
+        return list(map(_new_tuple, repeat(Token), zip(compress(terms, terms), starts, ends, count())))
 
     def terms(self, text: str, keep_stopwords: bool = False) -> list[str]:
         """Just the terms of :meth:`analyze`, in order."""
-        cache = self._cache
-        entry = self.entry
-        out: list[str] = []
-        for surface in WORD_PATTERN.findall(text):
-            e = cache.get(surface) or entry(surface)
-            if e is not None and (keep_stopwords or not e[1]):
-                out.append(e[0])
-        return out
+        return list(filter(None, self._lookup_terms(WORD_PATTERN.findall(text), keep_stopwords)))
+
+    def _lookup_terms(self, surfaces: list[str], keep_stopwords: bool = False) -> list[str]:
+        """The term of each surface word, or ``""`` where it gives no token
+        (no letters, or a stop word when ``keep_stopwords`` is false)."""
+        keep, drop = self._term_tables
+        terms: list[str | None] = list(map((keep if keep_stopwords else drop).get, surfaces))
+        if None in terms:  # first sight of some surfaces: fill both tables from their entries
+            if len(keep) >= _CACHE_LIMIT:
+                keep.clear()
+                drop.clear()
+            for i, term in enumerate(terms):
+                if term is None:
+                    surface = surfaces[i]
+                    e = self.entry(surface)
+                    kept = "" if e is None else e[0]
+                    dropped = "" if e is None or e[1] else kept
+                    keep[surface] = kept
+                    drop[surface] = dropped
+                    terms[i] = kept if keep_stopwords else dropped
+        return terms  # type: ignore[return-value]
 
 
 #: The analyzer ``arsearch.analyze`` and ``Index.create()`` use by default.
