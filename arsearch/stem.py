@@ -8,7 +8,8 @@ The default, ``"light"``, starts from light10 (Larkey, Ballesteros & Connell)
 and keeps its length guards:
 
 1. strip a leading و when the word has at least 4 letters;
-2. strip the first of ال وال بال كال فال لل that leaves at least 2 letters;
+2. strip the first of ال وال بال كال فال لل that leaves at least 2 letters
+   (extension: then apply rule 1 again, so الوزير and وزير agree);
 3. one ordered pass over the suffixes, each stripped if it leaves at least
    2 letters (several can go: ين then ي turns فلسطينيين into فلسطين).
 
@@ -90,7 +91,7 @@ NISBA_SUFFIXES: tuple[str, ...] = (
 NISBA_MIN_REST = 3  # keeps تعيين, عين, ... from losing their stem letters
 
 
-def light_stem(word: str, *, pronouns: bool = True, nisba: bool = True) -> str:
+def light_stem(word: str, *, pronouns: bool = True, nisba: bool = True, article_waw: bool = True) -> str:
     """Light-stem a normalized word (see module docstring for the rules).
 
     >>> light_stem("وبالمدرسه")
@@ -102,10 +103,13 @@ def light_stem(word: str, *, pronouns: bool = True, nisba: bool = True) -> str:
     # 1. conjunction و
     if len(w) >= CONJ_MIN_LEN and w[0] == CONJ_WAW:
         w = w[1:]
-    # 2. article group, first match only
+    # 2. article group, first match only; then rule 1 again, so that
+    #    الوزير reduces like وزير (light10 leaves it as وزير)
     for prefix in ARTICLE_PREFIXES:
         if w.startswith(prefix) and len(w) - len(prefix) >= PREFIX_MIN_REST:
             w = w[len(prefix) :]
+            if article_waw and len(w) >= CONJ_MIN_LEN and w[0] == CONJ_WAW:
+                w = w[1:]
             break
     if len(w) <= 2:
         return w
@@ -147,7 +151,7 @@ def strip_article(word: str) -> str:
 
 def light10_stem(word: str) -> str:
     """Plain light10, without arsearch's extensions (for comparison)."""
-    return light_stem(word, pronouns=False, nisba=False)
+    return light_stem(word, pronouns=False, nisba=False, article_waw=False)
 
 
 def _tashaphyne_stemmer() -> Callable[[str], str]:

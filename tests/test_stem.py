@@ -43,6 +43,7 @@ MUST_CONFLATE = [
     ("preposition + article ~ bare", "بالمدرسة", "مدرسة"),
     ("country ~ nisba plural", "فلسطين", "الفلسطينيين"),
     ("nisba feminine ~ nisba masculine", "الفلسطينية", "فلسطيني"),
+    ("article + root-initial waw ~ bare word", "الوزير", "وزير"),
     ("country ~ nisba", "الصين", "الصينيين"),
     ("noun ~ noun + pronoun", "كتاب", "كتابهم"),
     ("diacritized ~ plain", "الْمَكْتَبَةُ", "المكتبة"),
