@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable
 from itertools import compress, count, repeat
@@ -107,6 +108,15 @@ class Analyzer:
             "fold_hamza_seats": self.fold_hamza_seats,
         }
 
+    def with_stemmer(self, stemmer: str) -> Analyzer:
+        """The same analyzer (same class and settings) with another stemmer."""
+        if stemmer == self.stemmer:
+            return self
+        clone = copy.copy(self)
+        clone.stemmer = stemmer
+        clone._setup()
+        return clone
+
     def _setup(self) -> None:
         import hashlib
 
@@ -114,8 +124,9 @@ class Analyzer:
         self._key = f"{self.name}:stem={self.stemmer};stop={digest};hamza={int(self.fold_hamza_seats)}"
         self._table = make_translation_table(self.fold_hamza_seats)
         self._stem = get_stemmer(self.stemmer)
-        self._cache = _CACHES.setdefault(self._key, {})
-        self._term_tables = _TERM_TABLES.setdefault(self._key, ({}, {}))
+        cache_key = f"{type(self).__module__}.{type(self).__qualname__}|{self._key}"  # per class and settings
+        self._cache = _CACHES.setdefault(cache_key, {})
+        self._term_tables = _TERM_TABLES.setdefault(cache_key, ({}, {}))
 
     def __getstate__(self) -> dict[str, Any]:
         return {"stemmer": self.stemmer, "stopwords": self.stopwords, "fold_hamza_seats": self.fold_hamza_seats}

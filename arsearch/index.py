@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import threading
@@ -70,13 +71,23 @@ class _RamStorage(RamStorage):  # type: ignore[misc]
 
 @dataclass
 class Hit:
-    """One search result: ``id``, ``score``, stored ``fields`` and a highlighted ``snippet``."""
+    """One search result: ``id``, ``score``, stored ``fields``, ``rank`` and a
+    highlighted ``snippet`` (made on first access, so hits whose snippet is
+    never read cost nothing to highlight)."""
 
     id: str
     score: float
     fields: dict[str, Any]
-    snippet: str
     rank: int
+    _render: Callable[[], str] | None = field(default=None, repr=False, compare=False)
+    _snippet: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def snippet(self) -> str:
+        if self._snippet is None:
+            self._snippet = self._render() if self._render is not None else ""
+            self._render = None
+        return self._snippet
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -218,7 +229,10 @@ class Index:
                     f"rebuild it (arsearch index --rebuild {p} ...)"
                 )
             ameta = meta["analyzer"]
-            built = Analyzer(**ameta["config"])
+            # A caller's analyzer (e.g. a subclass) is used if it is the one the
+            # index was built with; otherwise rebuild the stock one from config.
+            built = analyzer if analyzer is not None and analyzer.version == ameta.get("version") else None
+            built = built or Analyzer(**ameta["config"])
             fields = resolve_fields({n: Field(**f) for n, f in meta["fields"].items()})
             stored_ranking = Ranking.from_json(meta["ranking"])
         except (ValueError, KeyError, TypeError) as e:
@@ -499,11 +513,12 @@ class Index:
             for rank, (docnum, score) in enumerate(top[offset:], start=offset + 1):
                 stored = dict(engine.searcher.stored_fields(docnum))
                 text = stored.get(snippet_field) or next((stored[f] for f in self.text_fields if stored.get(f)), "")
-                snippet = highlight_matches(
-                    text, matcher, self.analyzer, format=snippet_format, max_chars=snippet_chars, fragments=fragments  # type: ignore[arg-type]
+                render = functools.partial(
+                    highlight_matches, text, matcher, self.analyzer,
+                    format=snippet_format, max_chars=snippet_chars, fragments=fragments,
                 )
                 doc_id = stored.pop(ID_FIELD)
-                hits.append(Hit(doc_id, score, stored, snippet, rank))
+                hits.append(Hit(doc_id, score, stored, rank, render))
         return Results(query, hits, int(total), offset, (time.perf_counter() - t0) * 1000)
 
     def _search_fields(self, fields: Sequence[str] | None) -> list[str]:

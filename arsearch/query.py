@@ -215,8 +215,7 @@ def build_plan(
     [('title', 'مكتب', 2.0), ('body', 'مكتب', 1.0)]
     """
     clauses = parse_query(query, fields)
-    reps = [(s, w, analyzer if s == analyzer.stemmer else type(analyzer)(**{**analyzer.config(), "stemmer": s}))
-            for s, w in ranking.representations]
+    reps = [(s, w, analyzer.with_stemmer(s)) for s, w in ranking.representations]
     plain = [
         e
         for c in clauses

@@ -125,12 +125,11 @@ def build_schema(fields: Mapping[str, Field], analyzer: Analyzer, ranking: Ranki
     """The Whoosh schema for the declared fields and ranking representations."""
     schema = wf.Schema()
     schema.add(ID_FIELD, wf.ID(unique=True, stored=True))
-    config = analyzer.config()
     for name, f in fields.items():
         if f.kind == "text":
             schema.add(name, ArabicText(analyzer, stored=f.stored))
             for stemmer, _weight in ranking.representations:
-                rep = Analyzer(**{**config, "stemmer": stemmer})
+                rep = analyzer.with_stemmer(stemmer)
                 # Extra representations need no positions: phrases use the main field.
                 schema.add(rep_field(name, stemmer), ArabicText(rep, phrase=False))
         elif f.kind == "keyword":
