@@ -107,6 +107,22 @@ def _position_keys(ids: np.ndarray, weights: np.ndarray, vals: list[bytes], shif
     return (np.repeat(ids, tf) << _POS_BITS) + positions - shift
 
 
+def _near_docs(per: list[tuple[np.ndarray, np.ndarray, list[bytes] | None]], window: int) -> np.ndarray:
+    """Local docnums where the second word follows the first within ``window`` positions."""
+    (ids_a, w_a, v_a), (ids_b, w_b, v_b) = per
+    common = np.intersect1d(ids_a, ids_b, assume_unique=True)
+    if not len(common):
+        return common
+    ia = np.flatnonzero(np.isin(ids_a, common, assume_unique=True))
+    ib = np.flatnonzero(np.isin(ids_b, common, assume_unique=True))
+    keys_a = _position_keys(ids_a[ia], w_a[ia], [v_a[i] for i in ia.tolist()], 0)  # type: ignore[index]
+    keys_b = _position_keys(ids_b[ib], w_b[ib], [v_b[i] for i in ib.tolist()], 0)  # type: ignore[index]
+    if keys_a is None or keys_b is None:
+        return common[:0]
+    found = [np.intersect1d(keys_a, keys_b - k) >> _POS_BITS for k in range(1, max(1, window) + 1)]
+    return np.unique(np.concatenate(found))
+
+
 def _phrase_docs(per: list[tuple[np.ndarray, np.ndarray, list[bytes] | None]], fmt: Any) -> np.ndarray:
     """Local docnums where the words (one posting triple each, in order) are adjacent."""
     common = per[0][0]
@@ -237,7 +253,7 @@ class Engine:
                 per = [by_word[w].get(seg.offset) for w in words]
                 if any(p is None for p in per):
                     continue
-                hits = _phrase_docs(per, fmt)
+                hits = _near_docs(per, item.window) if item.kind == "near" else _phrase_docs(per, fmt)
                 if not len(hits):
                     continue
                 local = hits
@@ -283,7 +299,7 @@ class Engine:
         matched = np.zeros(self.n, dtype=bool)
         if item.kind == "terms":
             self._terms(item.refs, scores, matched)
-        elif item.kind == "phrase":
+        elif item.kind in ("phrase", "near"):
             self._phrase(item, scores, matched)
         else:
             self._prefix(item, scores, matched)

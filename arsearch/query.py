@@ -172,7 +172,7 @@ class PlanItem:
     never expands to a term in ``skip``).
     """
 
-    kind: Literal["terms", "phrase", "prefix"]
+    kind: Literal["terms", "phrase", "prefix", "near"]
     occur: Occur
     refs: tuple[TermRef, ...] = ()
     words: tuple[str, ...] = ()
@@ -180,6 +180,7 @@ class PlanItem:
     prefixes: tuple[str, ...] = ()
     skip: frozenset[str] = frozenset()  # terms a stripped prefix must not expand to (stop words)
     weight: float = 1.0
+    window: int = 1  # "near": the second word within this many positions after the first
     bonus: bool = False  # adds score only: does not make a document match
 
 
@@ -212,7 +213,7 @@ def build_plan(
     >>> from arsearch.fields import DEFAULT_FIELDS, Ranking
     >>> plan = build_plan("المكتبات", DEFAULT_FIELDS, Analyzer(), Ranking(), ["title", "body"])
     >>> [(r.field, r.term, r.weight) for r in plan.items[0].refs]
-    [('title', 'مكتب', 2.0), ('body', 'مكتب', 1.0)]
+    [('title', 'مكتب', 0.5), ('body', 'مكتب', 1.0)]
     """
     clauses = parse_query(query, fields)
     reps = [(s, w, analyzer.with_stemmer(s)) for s, w in ranking.representations]
@@ -279,4 +280,12 @@ def build_plan(
             items.append(
                 PlanItem("phrase", "should", words=words, fields=text_fields, weight=ranking.phrase_boost, bonus=True)
             )
+    if ranking.proximity > 0:
+        text_fields = tuple((n, fields[n].boost) for n in search_fields if fields[n].kind == "text")
+        words = [i.refs[0].term for i in items if i.kind == "terms" and i.occur != "must_not" and i.refs
+                 and fields[i.refs[0].field].kind == "text"]
+        for a, b in zip(words, words[1:]):
+            if a != b:
+                items.append(PlanItem("near", "should", words=(a, b), fields=text_fields,
+                                      weight=ranking.proximity, window=ranking.proximity_window, bonus=True))
     return Plan(tuple(items), ranking.coordination)

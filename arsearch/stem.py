@@ -171,7 +171,7 @@ def _isri_stemmer() -> Callable[[str], str]:
     try:
         from nltk.stem.isri import ISRIStemmer
     except ImportError as e:  # nltk is an optional extra
-        raise ValueError("the 'isri' root stemmer needs nltk: pip install 'arsearch[roots]'") from e
+        raise ValueError("the 'isri' root stemmer needs nltk (pip install nltk)") from e
 
     stemmer = ISRIStemmer()
 

@@ -33,7 +33,7 @@ class LuceneIdfBM25F(scoring.BM25F):
 
 @pytest.fixture(params=["one-segment", "three-segments"])
 def ix(request: pytest.FixtureRequest, tmp_path) -> Index:  # type: ignore[no-untyped-def]
-    index = Index.create(tmp_path / "ix", fields=PLAIN)
+    index = Index.create(tmp_path / "ix", fields=PLAIN, ranking=Ranking())  # plain BM25F, no extras
     if request.param == "one-segment":
         with index:
             for d in DOCS:
@@ -68,8 +68,8 @@ def test_deleted_documents_never_match(ix: Index) -> None:
 
 
 def test_field_boost_scales_title_matches(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    boosted = Index.memory(fields={"title": Field("text", boost=3.0), "body": "text"})
-    plain = Index.memory(fields=PLAIN)
+    boosted = Index.memory(fields={"title": Field("text", boost=3.0), "body": "text"}, ranking=Ranking())
+    plain = Index.memory(fields=PLAIN, ranking=Ranking())
     for index in (boosted, plain):
         with index:
             index.add({"id": "t", "title": "النفط", "body": "خبر"})
@@ -120,3 +120,14 @@ def test_total_counts_every_match_not_just_the_page(ix: Index) -> None:
     results = ix.search("وزير", limit=1)
     assert len(results) == 1
     assert results.total == 3
+
+
+def test_default_root_representation_adds_recall() -> None:
+    docs = [{"id": "library", "title": "", "body": "افتتحت المكتبات العامة"}, {"id": "other", "title": "", "body": "ملعب"}]
+    default, light_only = Index.memory(), Index.memory(ranking=Ranking())
+    for index in (default, light_only):
+        with index:
+            for d in docs:
+                index.add(d)
+    assert [h.id for h in default.search("كتب")] == ["library"]  # ISRI root كتب
+    assert [h.id for h in light_only.search("كتب")] == []  # light stem مكتب ≠ كتب

@@ -11,7 +11,7 @@ from arsearch.schema import DEFAULT_FIELDS, DEFAULT_RANKING, resolve_fields
 
 
 def test_resolve_fields_none_gives_title_and_body() -> None:
-    assert resolve_fields(None) == {"title": Field("text", boost=2.0), "body": Field("text")}
+    assert resolve_fields(None) == {"title": Field("text", boost=0.5), "body": Field("text")}
 
 
 def test_resolve_fields_default_is_a_copy() -> None:
@@ -110,9 +110,11 @@ def test_ranking_defaults() -> None:
         "k1": 1.2,
         "b": 0.75,
         "operator": "or",
-        "coordination": 0.0,
-        "representations": (),
+        "coordination": 0.5,
+        "representations": (("isri", 0.3), ("none", 0.3)),
         "phrase_boost": 0.0,
+        "proximity": 0.0,
+        "proximity_window": 3,
     }
 
 
