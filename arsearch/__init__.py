@@ -24,7 +24,7 @@ from .errors import (
 )
 from .highlight import highlight
 from .index import Hit, Index, Results
-from .schema import Field, Ranking
+from .fields import RELEVANCE_RANKING, Field, Ranking
 from .stem import stem
 from .stopwords import DEFAULT_STOPWORDS
 from .whoosh_analysis import ArabicAnalyzer
@@ -49,6 +49,7 @@ __all__ = [
     "IndexLockedError",
     "IndexNotFoundError",
     "QueryError",
+    "RELEVANCE_RANKING",
     "SchemaError",
     "Token",
     "analyze",

@@ -47,6 +47,10 @@ class _Segment:
         self.offset = offset
         self.size = reader.doc_count_all()
         self.lengths: dict[str, np.ndarray] = {}
+        try:  # the segment's identity: its field lengths never change (deletions only mark documents)
+            self.key: Any = (reader.segment().segment_id(), self.size)
+        except AttributeError:
+            self.key = id(reader)
 
     def field_lengths(self, field: str) -> np.ndarray:
         lengths = self.lengths.get(field)
@@ -159,12 +163,17 @@ class Engine:
         self.k1 = k1
         self.b = b
         self.n = searcher.doc_count_all()
-        old = {id(s.reader): s for s in previous.segments} if previous is not None else {}
+        # Whoosh opens new readers for every segment on refresh (it never reuses them), so
+        # match segments by id, not by reader, to keep their field lengths.
+        old = {s.key: s for s in previous.segments} if previous is not None else {}
         self.segments: list[_Segment] = []
         for reader, offset in searcher.reader().leaf_readers():
-            seg = old.get(id(reader))
-            if seg is None or seg.offset != offset or seg.size != reader.doc_count_all():
-                seg = _Segment(reader, offset)
+            if not reader.doc_count_all():  # no documents (an index without segments gives an EmptyReader)
+                continue
+            seg = _Segment(reader, offset)
+            prev = old.get(seg.key)
+            if prev is not None:
+                seg.lengths = prev.lengths
             self.segments.append(seg)
         self.live = np.ones(self.n, dtype=bool)
         for seg in self.segments:

@@ -147,7 +147,7 @@ def _cut(text: str, core_start: int, core_end: int, max_chars: int) -> tuple[int
         left += 1
     while right > core_end and _is_space(text[right - 1]):
         right -= 1
-    return left, right
+    return left, min(right, left + max_chars)  # a matched word longer than max_chars is cut
 
 
 def _render(text: str, start: int, end: int, marks: list[tuple[int, int, str]], fmt: str) -> str:

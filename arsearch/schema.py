@@ -7,13 +7,14 @@ the arsearch analyzer. Field boosts are applied at query time by the engine
 
 from __future__ import annotations
 
+import random
 from array import array
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from whoosh import fields as wf
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3Segment
 from whoosh.columns import NumericColumn
 from whoosh.formats import Positions
 from whoosh.system import _INT_SIZE, pack_uint
@@ -21,6 +22,8 @@ from whoosh.system import _INT_SIZE, pack_uint
 from .analysis import Analyzer
 from .fields import DEFAULT_FIELDS, DEFAULT_RANKING, ID_FIELD, Field, Ranking, rep_field, resolve_fields
 from .whoosh_analysis import ArabicTokenizer
+
+_SEGMENT_RANDOM = random.SystemRandom()
 
 __all__ = [
     "ArabicCodec",
@@ -116,6 +119,12 @@ class ArabicCodec(W3Codec):  # type: ignore[misc]
 
     def __init__(self, blocklimit: int = 128, compression: int = 1, inlinelimit: int = 1) -> None:
         super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
+
+    def new_segment(self, storage: Any, indexname: str) -> Any:
+        # Whoosh names segments with the global ``random`` module: after random.seed(42)
+        # every commit would pick the same name. Use the OS's randomness instead.
+        segid = "".join(_SEGMENT_RANDOM.choice("0123456789abcdefghijklmnopqrstuvwxyz") for _ in range(16))
+        return W3Segment(self, indexname, segid=segid)
 
     def field_writer(self, storage: Any, segment: Any) -> Any:
         return _FieldWriter(self, storage, segment)

@@ -263,6 +263,10 @@ def _walk(root: str, reporter: Reporter, excluded: str | None) -> Iterator[tuple
         )
         for name in sorted(filenames):
             path = os.path.join(dirpath, name)
+            if not os.path.isfile(path):  # a named pipe, socket or device: reading it could block forever
+                if input_kind(name) is not None:
+                    reporter.skip(_label(path), "not a regular file")
+                continue
             yield path, os.path.relpath(path, root)
 
 

@@ -99,6 +99,7 @@ WHOOSH_STANDARD = "whoosh-standard"
 WHOOSH_STANDARD_TERMS = "whoosh-standard-terms"
 WHOOSH_ROWS = (WHOOSH_STANDARD, WHOOSH_STANDARD_TERMS)
 DEFAULT_ROW = "arsearch-default"
+RELEVANCE_ROW = "arsearch RELEVANCE_RANKING"
 
 #: Reference analyzers run through arsearch's Index, same ranking.
 REFERENCE_ROWS: dict[str, Factory] = {
@@ -121,6 +122,8 @@ def light(
 #: Named experiments: name → factory. Add a line to add a row. The baseline
 #: ("light") has the reference rows' ranking; each other row changes one knob.
 EXPERIMENTS: dict[str, Factory] = {
+    # The library's opt-in configuration, with the default fields.
+    RELEVANCE_ROW: lambda data: Setup(None, arsearch.RELEVANCE_RANKING, None),
     "light": light(),
     "light title=0.5": light(title_boost=0.5),
     "light title=2": light(title_boost=2.0),
@@ -144,7 +147,7 @@ EXPERIMENTS: dict[str, Factory] = {
     "light+surface0.3+coord0.5 title=0.5": light(title_boost=0.5, coordination=0.5, representations=(("none", 0.3),)),
 }
 
-DEFAULT_SET: tuple[str, ...] = (*WHOOSH_ROWS, *REFERENCE_ROWS, DEFAULT_ROW)
+DEFAULT_SET: tuple[str, ...] = (*WHOOSH_ROWS, *REFERENCE_ROWS, DEFAULT_ROW, RELEVANCE_ROW)
 ALL_NAMES: tuple[str, ...] = (*DEFAULT_SET, *EXPERIMENTS)
 GROUPS: dict[str, tuple[str, ...]] = {
     "default": DEFAULT_SET,

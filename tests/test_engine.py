@@ -8,7 +8,7 @@ import math
 from whoosh import query as wq
 from whoosh import scoring
 
-from arsearch import Field, Index, Ranking
+from arsearch import RELEVANCE_RANKING, Field, Index, Ranking
 from arsearch.query import build_plan
 
 DOCS = [
@@ -122,12 +122,12 @@ def test_total_counts_every_match_not_just_the_page(ix: Index) -> None:
     assert results.total == 3
 
 
-def test_default_root_representation_adds_recall() -> None:
+def test_root_representation_adds_recall() -> None:
     docs = [{"id": "library", "title": "", "body": "افتتحت المكتبات العامة"}, {"id": "other", "title": "", "body": "ملعب"}]
-    default, light_only = Index.memory(), Index.memory(ranking=Ranking())
-    for index in (default, light_only):
+    roots, light_only = Index.memory(ranking=RELEVANCE_RANKING), Index.memory()
+    for index in (roots, light_only):
         with index:
             for d in docs:
                 index.add(d)
-    assert [h.id for h in default.search("كتب")] == ["library"]  # ISRI root كتب
+    assert [h.id for h in roots.search("كتب")] == ["library"]  # ISRI root كتب
     assert [h.id for h in light_only.search("كتب")] == []  # light stem مكتب ≠ كتب

@@ -111,7 +111,7 @@ def test_ranking_defaults() -> None:
         "b": 0.75,
         "operator": "or",
         "coordination": 0.5,
-        "representations": (("isri", 0.3), ("none", 0.3)),
+        "representations": (),
         "phrase_boost": 0.0,
         "proximity": 0.0,
         "proximity_window": 3,
