@@ -61,6 +61,7 @@ from metrics import METRIC_NAMES, evaluate  # noqa: E402
 from reference_analyzers import LuceneArabicAnalyzer, SnowballArabicAnalyzer, WhooshStandardIndex  # noqa: E402
 
 import arsearch  # noqa: E402
+import arsearch.fields  # noqa: E402
 from arsearch import Analyzer, Field, Index, Ranking  # noqa: E402
 from arsearch.tokenize import WORD_PATTERN  # noqa: E402
 
@@ -123,7 +124,7 @@ def light(
 #: ("light") has the reference rows' ranking; each other row changes one knob.
 EXPERIMENTS: dict[str, Factory] = {
     # The library's opt-in configuration, with the default fields.
-    RELEVANCE_ROW: lambda data: Setup(None, arsearch.RELEVANCE_RANKING, None),
+    RELEVANCE_ROW: lambda data: Setup(Analyzer(), arsearch.RELEVANCE_RANKING, arsearch.fields.DEFAULT_FIELDS["title"].boost),
     "light": light(),
     "light title=0.5": light(title_boost=0.5),
     "light title=2": light(title_boost=2.0),
@@ -148,7 +149,7 @@ EXPERIMENTS: dict[str, Factory] = {
 }
 
 DEFAULT_SET: tuple[str, ...] = (*WHOOSH_ROWS, *REFERENCE_ROWS, DEFAULT_ROW, RELEVANCE_ROW)
-ALL_NAMES: tuple[str, ...] = (*DEFAULT_SET, *EXPERIMENTS)
+ALL_NAMES: tuple[str, ...] = tuple(dict.fromkeys((*DEFAULT_SET, *EXPERIMENTS)))
 GROUPS: dict[str, tuple[str, ...]] = {
     "default": DEFAULT_SET,
     "experiments": tuple(EXPERIMENTS),
