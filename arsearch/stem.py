@@ -91,6 +91,23 @@ NISBA_SUFFIXES: tuple[str, ...] = (
 NISBA_MIN_REST = 3  # keeps تعيين, عين, ... from losing their stem letters
 
 
+def _strip_prefixes(word: str, article_waw: bool) -> str:
+    """Rules 1 and 2 of the light stemmer."""
+    w = word
+    # 1. conjunction و
+    if len(w) >= CONJ_MIN_LEN and w[0] == CONJ_WAW:
+        w = w[1:]
+    # 2. article group, first match only; then (extension) rule 1 again, so
+    #    that الوزير reduces like وزير (light10 leaves it as وزير)
+    for prefix in ARTICLE_PREFIXES:
+        if w.startswith(prefix) and len(w) - len(prefix) >= PREFIX_MIN_REST:
+            w = w[len(prefix) :]
+            if article_waw and len(w) >= CONJ_MIN_LEN and w[0] == CONJ_WAW:
+                w = w[1:]
+            break
+    return w
+
+
 def light_stem(word: str, *, pronouns: bool = True, nisba: bool = True, article_waw: bool = True) -> str:
     """Light-stem a normalized word (see module docstring for the rules).
 
@@ -99,18 +116,7 @@ def light_stem(word: str, *, pronouns: bool = True, nisba: bool = True, article_
     >>> light_stem("في")
     'في'
     """
-    w = word
-    # 1. conjunction و
-    if len(w) >= CONJ_MIN_LEN and w[0] == CONJ_WAW:
-        w = w[1:]
-    # 2. article group, first match only; then rule 1 again, so that
-    #    الوزير reduces like وزير (light10 leaves it as وزير)
-    for prefix in ARTICLE_PREFIXES:
-        if w.startswith(prefix) and len(w) - len(prefix) >= PREFIX_MIN_REST:
-            w = w[len(prefix) :]
-            if article_waw and len(w) >= CONJ_MIN_LEN and w[0] == CONJ_WAW:
-                w = w[1:]
-            break
+    w = _strip_prefixes(word, article_waw)
     if len(w) <= 2:
         return w
     # 3a. (extension) one attached pronoun / verb ending
@@ -140,13 +146,7 @@ def strip_article(word: str) -> str:
     >>> strip_article("والمدر")
     'مدر'
     """
-    w = word
-    if len(w) >= CONJ_MIN_LEN and w[0] == CONJ_WAW:
-        w = w[1:]
-    for prefix in ARTICLE_PREFIXES:
-        if w.startswith(prefix) and len(w) - len(prefix) >= PREFIX_MIN_REST:
-            return w[len(prefix) :]
-    return w
+    return _strip_prefixes(word, article_waw=False)
 
 
 def light10_stem(word: str) -> str:

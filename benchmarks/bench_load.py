@@ -47,7 +47,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import REPO, add_data_arg, format_table, iter_news  # noqa: E402
+from common import REPO, add_data_arg, format_table, iter_news, pct  # noqa: E402
 
 QUERIES_FILE = REPO / "benchmarks" / "queries_news.txt"
 _ARABIC_WORD = re.compile(r"[\u0621-\u063A\u0641-\u064A]{4,}")
@@ -73,17 +73,6 @@ def load_queries(articles: Sequence[dict[str, str]], n: int = 200, seed: int = 7
     words = sorted({w for a in articles for w in _ARABIC_WORD.findall(a["title"])})
     rnd = random.Random(seed)
     return rnd.sample(words, min(n, len(words))) or ["الدولة"]
-
-
-def pct(values: Sequence[float], p: float) -> float:
-    """Percentile with linear interpolation (p in 0..100)."""
-    if not values:
-        return float("nan")
-    xs = sorted(values)
-    k = (len(xs) - 1) * p / 100
-    lo = int(k)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
 
 
 # -- readers -----------------------------------------------------------------------------------------

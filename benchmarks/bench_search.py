@@ -56,7 +56,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import REPO, RESULTS, add_data_arg, format_table, iter_news, require  # noqa: E402
+from common import REPO, RESULTS, add_data_arg, format_table, iter_news, pct, require  # noqa: E402
 
 QUERIES_FILE = REPO / "benchmarks" / "queries_news.txt"
 QUERY_SEED = 20240611
@@ -188,17 +188,6 @@ def load_queries(data: Path, n: int, path: Path = QUERIES_FILE) -> list[str]:
 # -- measuring ---------------------------------------------------------------------------------
 def dir_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-
-
-def pct(values: Sequence[float], p: float) -> float:
-    """Percentile with linear interpolation (p in 0..100)."""
-    if not values:
-        return float("nan")
-    xs = sorted(values)
-    k = (len(xs) - 1) * p / 100
-    lo = int(k)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
 
 
 class Clock:

@@ -51,6 +51,17 @@ def iter_news(data: Path, limit: int | None = None) -> Iterator[dict[str, str]]:
             yield json.loads(line)
 
 
+def pct(values: Sequence[float], p: float) -> float:
+    """Percentile with linear interpolation (p in 0..100)."""
+    if not values:
+        return float("nan")
+    xs = sorted(values)
+    k = (len(xs) - 1) * p / 100
+    lo = int(k)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A Markdown table (also readable in a terminal)."""
 
