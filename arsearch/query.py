@@ -112,6 +112,19 @@ class AnalyzedClause:
     terms: tuple[str, ...]
 
 
+def only_stopwords(clauses: list[Clause], analyzer: Analyzer) -> bool:
+    """True when every word of the plain (non-excluded) word clauses is a stop
+    word: then stop words are searched instead of dropped ("من هو")."""
+    plain = [
+        e
+        for c in clauses
+        if c.kind == "word" and c.occur != "must_not"
+        for e in (analyzer.entry(w) for w in WORD_PATTERN.findall(c.text))
+        if e is not None
+    ]
+    return bool(plain) and all(is_stop for _, is_stop in plain)
+
+
 def analyze_query(clauses: list[Clause], analyzer: Analyzer) -> list[AnalyzedClause]:
     """Turn clauses into index terms with ``analyzer``.
 
@@ -132,8 +145,7 @@ def analyze_query(clauses: list[Clause], analyzer: Analyzer) -> list[AnalyzedCla
             continue
         words = [analyzer.entry(w) for w in WORD_PATTERN.findall(c.text)]
         entries.append([e for e in words if e is not None])
-    plain = [e for c, es in zip(clauses, entries) if c.kind == "word" and c.occur != "must_not" for e in es]
-    keep_stops = bool(plain) and all(is_stop for _, is_stop in plain)
+    keep_stops = only_stopwords(clauses, analyzer)
     out: list[AnalyzedClause] = []
     for c, es in zip(clauses, entries):
         if c.kind == "prefix":
@@ -217,14 +229,7 @@ def build_plan(
     """
     clauses = parse_query(query, fields)
     reps = [(s, w, analyzer.with_stemmer(s)) for s, w in ranking.representations]
-    plain = [
-        e
-        for c in clauses
-        if c.kind == "word" and c.occur != "must_not"
-        for e in (analyzer.entry(w) for w in WORD_PATTERN.findall(c.text))
-        if e is not None
-    ]
-    keep_stops = bool(plain) and all(is_stop for _, is_stop in plain)
+    keep_stops = only_stopwords(clauses, analyzer)
     items: list[PlanItem] = []
 
     def targets(c: Clause) -> list[str]:

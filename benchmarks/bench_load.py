@@ -30,7 +30,6 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing as mp
 import queue
 import random
@@ -47,7 +46,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import REPO, add_data_arg, format_table, iter_news, pct  # noqa: E402
+from common import REPO, add_data_arg, format_table, iter_news, pct, write_json  # noqa: E402
 
 QUERIES_FILE = REPO / "benchmarks" / "queries_news.txt"
 _ARABIC_WORD = re.compile(r"[\u0621-\u063A\u0641-\u064A]{4,}")
@@ -353,8 +352,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "expected": expected,
                 "consistent": consistent,
             }
-            args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            write_json(args.json, payload)
         return 0 if errors == 0 and consistent else 1
     finally:
         if tmp is not None:

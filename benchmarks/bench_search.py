@@ -56,7 +56,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import REPO, RESULTS, add_data_arg, format_table, iter_news, pct, require  # noqa: E402
+from common import REPO, RESULTS, add_data_arg, cpu_model, format_table, iter_news, pct, require, write_json  # noqa: E402
 
 QUERIES_FILE = REPO / "benchmarks" / "queries_news.txt"
 QUERY_SEED = 20240611
@@ -370,14 +370,7 @@ def machine_info() -> dict[str, Any]:
 
     import arsearch
 
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model("")
     try:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:
@@ -600,8 +593,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
         "rows": rows,
     }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_json(args.json, result)
     print(f"results written to {args.json}")
     return 0
 

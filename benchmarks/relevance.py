@@ -56,7 +56,7 @@ from typing import Any, NamedTuple
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import whoosh  # noqa: E402
-from common import REPO, RESULTS, add_data_arg, format_table, require  # noqa: E402
+from common import REPO, RESULTS, add_data_arg, cpu_model, format_table, require  # noqa: E402
 from metrics import METRIC_NAMES, evaluate  # noqa: E402
 from reference_analyzers import LuceneArabicAnalyzer, SnowballArabicAnalyzer, WhooshStandardIndex  # noqa: E402
 
@@ -458,14 +458,7 @@ def _git(*args: str) -> str:
 
 
 def machine_info() -> dict[str, Any]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model(platform.processor() or platform.machine())
     return {
         "cpu": cpu,
         "load_average": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
