@@ -24,7 +24,7 @@ from .errors import (
 )
 from .highlight import highlight
 from .index import Hit, Index, Results
-from .fields import RELEVANCE_RANKING, Field, Ranking
+from .fields import DEFAULT_RANKING, FAST_RANKING, Field, Ranking
 from .stem import stem
 from .stopwords import DEFAULT_STOPWORDS
 from .whoosh_analysis import ArabicAnalyzer
@@ -36,7 +36,9 @@ __all__ = [
     "Analyzer",
     "ArabicAnalyzer",
     "ArsearchError",
+    "DEFAULT_RANKING",
     "DEFAULT_STOPWORDS",
+    "FAST_RANKING",
     "DocumentError",
     "Field",
     "Hit",
@@ -49,7 +51,6 @@ __all__ = [
     "IndexLockedError",
     "IndexNotFoundError",
     "QueryError",
-    "RELEVANCE_RANKING",
     "SchemaError",
     "Token",
     "analyze",

@@ -26,15 +26,15 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterable
-from itertools import compress, count, repeat
+from itertools import chain, compress, count, repeat
 from typing import Any, NamedTuple
 
 from .chars import make_translation_table
 from .stem import STEMMERS, get_stemmer
 from .stopwords import is_stopword, resolve_stopwords
-from .tokenize import WORD_PATTERN
+from .tokenize import WORD_PATTERN, char_ngrams
 
-__all__ = ["Token", "Analyzer", "analyze", "DEFAULT_ANALYZER", "ANALYZER_VERSION"]
+__all__ = ["Token", "Analyzer", "analyze", "DEFAULT_ANALYZER", "ANALYZER_VERSION", "NGRAM_SIZES"]
 
 #: Bump whenever a change can give a word a different term: indexes built
 #: with another version are refused (see ``arsearch.Index.open``).
@@ -50,6 +50,22 @@ _CACHE_LIMIT = 300_000  # distinct surfaces kept before the cache is reset
 # analyze/terms and the Whoosh tokenizer: surface → term, or "" when the word
 # gives no token. The first table keeps stop words, the second drops them.
 _TERM_TABLES: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
+#: Character n-gram sizes an index representation can use ("ngram4" → 4).
+NGRAM_SIZES: dict[str, int] = {"ngram3": 3, "ngram4": 4, "ngram5": 5}
+# Per-process n-gram tables: n → term → its grams.
+_NGRAM_TABLES: dict[int, dict[str, list[str]]] = {}
+
+
+def _ngram_table(terms: Iterable[str], n: int) -> dict[str, list[str]]:
+    """The n-gram table, holding every one of ``terms``."""
+    table = _NGRAM_TABLES.setdefault(n, {})
+    missing = [t for t in set(terms) if t not in table]
+    if missing:
+        if len(table) + len(missing) > _CACHE_LIMIT:
+            table.clear()
+        for t in missing:
+            table[t] = char_ngrams(t, n)
+    return table
 
 
 class Token(NamedTuple):
@@ -112,9 +128,15 @@ class Analyzer:
         """The same analyzer (same class and settings) with another stemmer."""
         if stemmer == self.stemmer:
             return self
-        clone = copy.copy(self)
-        clone.stemmer = stemmer
-        clone._setup()
+        # Memoized (query plans ask for every representation on every search);
+        # clones share the memo, as they share every setting but the stemmer.
+        clones: dict[str, Analyzer] = self.__dict__.setdefault("_clones", {})
+        clone = clones.get(stemmer)
+        if clone is None:
+            clone = copy.copy(self)
+            clone.stemmer = stemmer
+            clone._setup()
+            clones[stemmer] = clone
         return clone
 
     def _setup(self) -> None:
@@ -200,6 +222,21 @@ class Analyzer:
     def terms(self, text: str, keep_stopwords: bool = False) -> list[str]:
         """Just the terms of :meth:`analyze`, in order."""
         return list(filter(None, self._lookup_terms(WORD_PATTERN.findall(text), keep_stopwords)))
+
+    def ngrams(self, text: str, n: int) -> list[str]:
+        """The character ``n``-grams (:func:`~arsearch.tokenize.char_ngrams`)
+        of every term of ``text``, stop words included, in order.
+
+        >>> Analyzer(stemmer="none").ngrams("الكتاب", 4)
+        ['#الك', 'الكت', 'لكتا', 'كتاب', 'تاب#']
+        """
+        terms = self.terms(text, keep_stopwords=True)
+        return list(chain.from_iterable(map(_ngram_table(terms, n).__getitem__, terms)))
+
+    def word_ngrams(self, surface: str, n: int) -> list[str]:
+        """The character ``n``-grams of one word's term (``[]`` if it has no letters)."""
+        e = self.entry(surface)
+        return [] if e is None else list(_ngram_table((e[0],), n)[e[0]])
 
     def _lookup_terms(self, surfaces: list[str], keep_stopwords: bool = False) -> list[str]:
         """The term of each surface word, or ``""`` where it gives no token

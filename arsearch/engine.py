@@ -22,6 +22,8 @@ the query's n optional clauses has its score scaled by ``1 − c + c·m/n``.
 from __future__ import annotations
 
 import math
+import pickle
+import zlib
 from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
@@ -35,7 +37,11 @@ from .schema import ArabicPositions
 
 __all__ = ["Engine"]
 
-_CACHE_TERMS = 1024  # decoded posting lists kept per engine
+# Decoded posting lists kept per engine (least recently used first out), bounded
+# by their total postings (16 bytes each: id and weight; phrase lists count
+# double for their positions) and by their number.
+_CACHE_POSTINGS = 4_000_000
+_CACHE_LISTS = 32_768
 _MAX_PREFIX_TERMS = 2000  # a prefix matches at most this many terms per field
 
 
@@ -65,18 +71,29 @@ def _read_postings(reader: Any, field: str, btext: bytes, values: bool) -> tuple
     """All postings of one term in one segment: (ids, weights, values)."""
     m = reader._terms.matcher(field, btext, reader.schema[field].format)
     if isinstance(m, W3LeafMatcher):
+        # Walk the blocks with the matcher, but decode each block's data here:
+        # W3 delta-decodes ids and copies weights one posting at a time in Python.
         id_parts: list[np.ndarray] = []
         w_parts: list[np.ndarray] = []
         vals: list[bytes] | None = [] if values else None
-        while m.is_active():
-            m._read_ids()
-            m._read_weights()
-            id_parts.append(np.asarray(m._ids, dtype=np.int64))
-            w_parts.append(np.asarray(m._weights, dtype=np.float64))
+        get = m._postfile.get
+        while True:
+            data = get(m._dataoffset, m._nextoffset - m._dataoffset)
+            if m._compression:
+                data = zlib.decompress(data)
+            m._data = block = pickle.loads(data)  # (delta-encoded ids, weights, values)
+            id_parts.append(np.cumsum(np.array(block[0], dtype=np.int64)))
+            w = block[1]  # None: all 1.0; a float: all equal; else one per posting
+            if w is None or isinstance(w, float):
+                w_parts.append(np.full(m._blocklength, 1.0 if w is None else w))
+            else:
+                w_parts.append(np.array(w, dtype=np.float64))
             if vals is not None:
                 m._read_values()
                 vals.extend(m._values)
-            m._next_block()
+            if m._lastblock:
+                break
+            m._goto(m._nextoffset)
         ids = np.concatenate(id_parts) if id_parts else np.empty(0, np.int64)
         weights = np.concatenate(w_parts) if w_parts else np.empty(0, np.float64)
         return ids, weights, vals
@@ -91,6 +108,11 @@ def _read_postings(reader: Any, field: str, btext: bytes, values: bool) -> tuple
             v_list.append(m.value())
         m.next()
     return np.asarray(id_list, dtype=np.int64), np.asarray(w_list, dtype=np.float64), (v_list if values else None)
+
+
+def _cache_cost(plist: list[tuple[int, np.ndarray, np.ndarray, list[bytes] | None]]) -> int:
+    """What a cached posting list counts against the cache budget."""
+    return sum(len(ids) * (1 if vals is None else 2) for _, ids, _, vals in plist) + 1
 
 
 _POS_BITS = 32  # phrase keys: docnum << 32 | position
@@ -184,6 +206,8 @@ class Engine:
                 self.live[seg.offset : seg.offset + seg.size] = mask
         self._norms: dict[str, np.ndarray] = {}
         self._idf: dict[tuple[str, str], float] = {}
+        self._df: dict[tuple[str, str], int] = {}
+        self._cached = 0  # postings held by the cache
         self._cache: OrderedDict[tuple[str, str, bool], list[tuple[int, np.ndarray, np.ndarray, list[bytes] | None]]] = (
             OrderedDict()
         )
@@ -206,8 +230,10 @@ class Engine:
             if len(ids):
                 out.append((seg.offset, ids, weights, vals))
         self._cache[key] = out
-        if len(self._cache) > _CACHE_TERMS:
-            self._cache.popitem(last=False)
+        self._cached += _cache_cost(out)
+        while self._cached > _CACHE_POSTINGS or len(self._cache) > _CACHE_LISTS:
+            _, old = self._cache.popitem(last=False)
+            self._cached -= _cache_cost(old)
         return out
 
     def norms(self, field: str) -> np.ndarray:
@@ -224,11 +250,18 @@ class Engine:
             self._norms[field] = norm
         return norm
 
+    def df(self, field: str, term: str) -> int:
+        key = (field, term)
+        value = self._df.get(key)
+        if value is None:
+            value = self._df[key] = self.searcher.doc_frequency(field, term)
+        return value
+
     def idf(self, field: str, term: str) -> float:
         key = (field, term)
         value = self._idf.get(key)
         if value is None:
-            df = self.searcher.doc_frequency(field, term)
+            df = self.df(field, term)
             value = self._idf[key] = math.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
         return value
 
@@ -236,6 +269,8 @@ class Engine:
     def _terms(self, refs: Iterable[TermRef], scores: np.ndarray, matched: np.ndarray) -> None:
         k1p1 = self.k1 + 1.0
         for ref in refs:
+            if ref.max_df < 1.0 and self.df(ref.field, ref.term) > ref.max_df * self.n:
+                continue  # too common to tell documents apart (an affix n-gram): not worth reading
             plist = self.postings(ref.field, ref.term)
             if not plist:
                 continue
@@ -278,29 +313,24 @@ class Engine:
 
     def _prefix(self, item: PlanItem, scores: np.ndarray, matched: np.ndarray) -> None:
         reader = self.searcher.reader()
-        for field, boost in item.fields:
-            fields = [field]
-            rep = f"{field}__none"
-            if rep in self.searcher.schema:
-                fields.append(rep)
-            for f in fields:
-                expanded: list[str] = []
-                for k, prefix in enumerate(item.prefixes):
-                    try:
-                        for btext in reader.expand_prefix(f, prefix):
-                            term = btext.decode("utf-8") if isinstance(btext, bytes) else btext
-                            if k == 0 or term not in item.skip:
-                                expanded.append(term)
-                            if len(expanded) >= _MAX_PREFIX_TERMS:
-                                break
-                    except (TermNotFound, KeyError):
-                        continue
-                hit = np.zeros(self.n, dtype=bool)
-                for term in expanded:
-                    for offset, ids, _, _ in self.postings(f, term):
-                        hit[ids + offset] = True
-                matched |= hit
-                scores[hit] = np.maximum(scores[hit], boost)  # constant score, like Lucene's prefix queries
+        for f, boost in item.fields:
+            expanded: list[str] = []
+            for k, prefix in enumerate(item.prefixes):
+                try:
+                    for btext in reader.expand_prefix(f, prefix):
+                        term = btext.decode("utf-8") if isinstance(btext, bytes) else btext
+                        if k == 0 or term not in item.skip:
+                            expanded.append(term)
+                        if len(expanded) >= _MAX_PREFIX_TERMS:
+                            break
+                except (TermNotFound, KeyError):
+                    continue
+            hit = np.zeros(self.n, dtype=bool)
+            for term in expanded:
+                for offset, ids, _, _ in self.postings(f, term):
+                    hit[ids + offset] = True
+            matched |= hit
+            scores[hit] = np.maximum(scores[hit], boost)  # constant score, like Lucene's prefix queries
 
     def evaluate(self, item: PlanItem) -> tuple[np.ndarray, np.ndarray]:
         """(scores, matched) arrays over all documents for one item."""

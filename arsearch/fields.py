@@ -19,13 +19,18 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from .errors import SchemaError
+from .analysis import NGRAM_SIZES
+from .stem import STEMMERS
+
+#: Names a ranking representation can take: a stemmer, or character n-grams.
+REPRESENTATIONS: tuple[str, ...] = (*STEMMERS, *NGRAM_SIZES)
 
 __all__ = [
     "Field",
     "Ranking",
     "DEFAULT_FIELDS",
     "DEFAULT_RANKING",
-    "RELEVANCE_RANKING",
+    "FAST_RANKING",
     "ID_FIELD",
     "resolve_fields",
     "rep_field",
@@ -56,9 +61,12 @@ class Field:
 class Ranking:
     """How text is represented in the index and how queries are scored.
 
-    ``representations`` are extra index fields per text field, each the same
-    text under another stemmer with a query weight, e.g. ``(("none", 0.3),)``
-    adds the normalized surface form. ``operator`` joins plain words
+    ``representations`` are extra index fields, each holding all the text
+    fields of a document together (like Elasticsearch's ``copy_to``) under
+    another analysis, with a query weight: ``(("none", 0.3),)`` adds the
+    normalized surface form. They score the plain words of queries that
+    search every text field (the default); ``field:word`` and
+    ``search(fields=[...])`` on a subset use the text fields alone. ``operator`` joins plain words
     (``"or"`` or ``"and"``); ``coordination`` (0..1) rewards documents that
     match more of the words; ``k1``/``b`` are BM25F's parameters.
     ``phrase_boost`` adds a bonus where all the query's words form a phrase;
@@ -75,6 +83,12 @@ class Ranking:
     phrase_boost: float = 0.0
     proximity: float = 0.0
     proximity_window: int = 3
+    ngram_max_df: float = 0.1
+
+    def __post_init__(self) -> None:
+        for name, _weight in self.representations:
+            if name not in REPRESENTATIONS:
+                raise SchemaError(f"unknown representation {name!r}; choose one of {', '.join(REPRESENTATIONS)}")
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -90,16 +104,19 @@ class Ranking:
 #: titles are shared by many paragraphs there, and a title boost above 1
 #: cost 0.048 MRR@10; 0.5 and 0.3 are within 0.002 of each other.
 DEFAULT_FIELDS: dict[str, Field] = {"title": Field("text", boost=0.5), "body": Field("text")}
-#: The default: the light stem alone, with coordination 0.5.
-DEFAULT_RANKING = Ranking(coordination=0.5)
-#: The most relevant configuration measured (an option, not the default):
-#: the light stem plus ISRI roots (recall) and the normalized surface form
-#: (precision) at weight 0.3 each, with coordination 0.5 — qa-dev MRR@10
-#: 0.824 vs 0.776 for Lucene's rules. On the 40k news articles it costs 4x the
-#: query latency (p50 9.5 vs 2.4 ms), 1.7x the index size and 3x the indexing
-#: time of the default, beyond the 1.5x latency budget, hence an option:
-#: ``Index.create(path, ranking=RELEVANCE_RANKING)``.
-RELEVANCE_RANKING = Ranking(coordination=0.5, representations=(("isri", 0.3), ("none", 0.3)))
+#: The default, chosen on qa-dev's tune half (benchmarks/README.md,
+#: "Relevance"): the light stem in each text field, plus two representations
+#: of all the text fields together: ISRI roots (weight 0.3: recall across
+#: derivations) and character 4-grams of the unstemmed words (weight 0.7:
+#: spelling variants, broken words, names), skipping 4-grams found in more
+#: than 10% of the documents; coordination 0.5. qa-dev MRR@10 0.846 and
+#: Recall@100 0.983, against 0.804 / 0.968 for the light stem alone and
+#: 0.777 / 0.969 for Lucene's rules.
+DEFAULT_RANKING = Ranking(coordination=0.5, representations=(("isri", 0.3), ("ngram4", 0.7)), ngram_max_df=0.1)
+#: The light stem alone (with coordination 0.5): about half the index size
+#: and several times the indexing speed of the default, for less relevance
+#: (see benchmarks/README.md): ``Index.create(path, ranking=FAST_RANKING)``.
+FAST_RANKING = Ranking(coordination=0.5)
 
 
 def resolve_fields(fields: Mapping[str, str | Field] | None) -> dict[str, Field]:
@@ -120,6 +137,6 @@ def resolve_fields(fields: Mapping[str, str | Field] | None) -> dict[str, Field]
     return out
 
 
-def rep_field(name: str, stemmer: str) -> str:
-    """Index field holding ``name`` under another representation."""
-    return f"{name}__{stemmer}"
+def rep_field(representation: str) -> str:
+    """Index field holding every text field of a document under ``representation``."""
+    return f"all__{representation}"

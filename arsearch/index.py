@@ -44,12 +44,13 @@ from .highlight import FORMATS, QueryMatcher, highlight_matches
 from .query import build_plan
 from .schema import ArabicCodec, build_schema
 from .whoosh_query import compile_filter
+from .writer import GroupedSegmentWriter
 
 __all__ = ["Index", "Hit", "Results", "META_FILE", "FORMAT_VERSION"]
 
 META_FILE = "arsearch.json"
 #: Version of the on-disk layout (metadata + schema); bump on incompatible change.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: one field per representation over all text fields
 INDEX_NAME = "MAIN"
 WRITER_MB = 256  # posting pool memory per writer before it spills runs to disk
 
@@ -308,7 +309,10 @@ class Index:
                         procs=procs, multisegment=True, limitmb=WRITER_MB, codec=_codec(), subargs={"codec": _codec()}
                     )
                 else:
-                    self._writer = self._wix.writer(timeout=self.lock_timeout, limitmb=WRITER_MB, codec=_codec())
+                    # What self._wix.writer(...) builds, with postings grouped per term (arsearch.writer).
+                    self._writer = GroupedSegmentWriter(
+                        self._wix, timeout=self.lock_timeout, limitmb=WRITER_MB, codec=_codec()
+                    )
             except LockError as e:
                 raise IndexLockedError(
                     f"another writer is working on the index{' at ' + str(self.path) if self.path else ''}; "
@@ -338,10 +342,7 @@ class Index:
             if spec.kind == "text":
                 if not isinstance(value, str):
                     raise DocumentError(f"document {doc_id!r}: field {name!r} must be str, not {type(value).__name__}")
-                value = _clean_text(value, name, doc_id)
-                out[name] = value
-                for stemmer, _w in self.ranking.representations:
-                    out[rep_field(name, stemmer)] = value
+                out[name] = _clean_text(value, name, doc_id)
             elif spec.kind == "keyword":
                 items = [value] if isinstance(value, str) else value
                 if not isinstance(items, (list, tuple)) or not all(isinstance(v, str) for v in items):
@@ -360,6 +361,12 @@ class Index:
                 if not isinstance(value, dt.datetime):
                     raise DocumentError(f"document {doc_id!r}: date field {name!r} takes a date or datetime")
                 out[name] = value
+        if self.ranking.representations:
+            # The representations index all text fields together (in declaration order).
+            combined = "\n".join(out[n] for n in self.text_fields if n in out)
+            if combined:
+                for rep_name, _w in self.ranking.representations:
+                    out[rep_field(rep_name)] = combined
         return out
 
     def _write(self, method: Callable[..., Any], prepared: dict[str, Any]) -> None:
@@ -480,6 +487,9 @@ class Index:
         """Make pending writes durable and visible to searches (atomic)."""
         with self._lock:
             self._close_deleter()
+            if self._writer is None and optimize:
+                # our writer, not Whoosh's optimize(): the merged segment gets arsearch's codec
+                self._get_writer()
             if self._writer is not None:
                 writer, self._writer = self._writer, None
                 try:
@@ -487,8 +497,6 @@ class Index:
                 except BaseException:
                     _abandon(writer)  # release the write lock: the last commit stays as it was
                     raise
-            elif optimize:
-                self._wix.optimize()
             if self._searcher is not None:
                 self._searcher = self._searcher.refresh()
 

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
-from .analysis import Analyzer
+from .analysis import NGRAM_SIZES, Analyzer
 from .fields import Field, Ranking, rep_field
 from .stem import strip_article
 from .tokenize import WORD_PATTERN
@@ -170,6 +171,7 @@ class TermRef:
     field: str
     term: str
     weight: float
+    max_df: float = 1.0  # skipped when found in more than this fraction of the documents
 
 
 @dataclass(frozen=True)
@@ -228,12 +230,14 @@ def build_plan(
     [('title', 'مكتب', 0.5), ('body', 'مكتب', 1.0)]
     """
     clauses = parse_query(query, fields)
-    reps = [(s, w, analyzer.with_stemmer(s)) for s, w in ranking.representations]
+    reps = [(s, w, analyzer.with_stemmer("none" if s in NGRAM_SIZES else s)) for s, w in ranking.representations]
     keep_stops = only_stopwords(clauses, analyzer)
     items: list[PlanItem] = []
 
     def targets(c: Clause) -> list[str]:
         return [c.field] if c.field is not None else search_fields
+
+    all_text = {n for n, f in fields.items() if f.kind == "text"}
 
     def word_refs(word: str, names: list[str]) -> tuple[TermRef, ...]:
         main = analyzer.entry(word)
@@ -246,10 +250,18 @@ def build_plan(
                 refs.append(TermRef(name, word.casefold(), 0.0))
             elif spec.kind == "text":
                 refs.append(TermRef(name, main[0], spec.boost))
-                for stemmer, weight, rep in reps:
-                    e = rep.entry(word)
-                    if e is not None and weight > 0:
-                        refs.append(TermRef(rep_field(name, stemmer), e[0], spec.boost * weight))
+        if all_text <= set(names):  # the representations hold every text field
+            for rep_name, weight, rep in reps:
+                if weight <= 0:
+                    continue
+                n = NGRAM_SIZES.get(rep_name)
+                if n:  # every n-gram of the word; the engine skips the frequent ones
+                    for gram, k in Counter(rep.word_ngrams(word, n)).items():
+                        refs.append(TermRef(rep_field(rep_name), gram, weight * k, ranking.ngram_max_df))
+                    continue
+                e = rep.entry(word)
+                if e is not None:
+                    refs.append(TermRef(rep_field(rep_name), e[0], weight))
         return tuple(refs)
 
     for c in clauses:
@@ -260,6 +272,9 @@ def build_plan(
             if prefix and WORD_PATTERN.fullmatch(prefix) and text_fields:
                 stripped = strip_article(prefix)
                 prefixes = (prefix, stripped) if stripped != prefix else (prefix,)
+                if "none" in dict(ranking.representations) and all_text <= set(names):
+                    # the unstemmed words too: a prefix longer than a word's stem still finds it
+                    text_fields += ((rep_field("none"), 1.0),)
                 items.append(PlanItem("prefix", c.occur, fields=text_fields, prefixes=prefixes, skip=analyzer.stopwords))
             continue
         if c.kind == "phrase":

@@ -8,22 +8,38 @@ the arsearch analyzer. Field boosts are applied at query time by the engine
 from __future__ import annotations
 
 import random
+import sys
 from array import array
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import chain
+from operator import sub as _sub
 from typing import Any
 
 from whoosh import fields as wf
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3Segment
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    W3Codec,
+    W3FieldWriter,
+    W3PerDocReader,
+    W3PostingsWriter,
+    W3Segment,
+    _lenfield,
+)
 from whoosh.columns import NumericColumn
 from whoosh.formats import Positions
 from whoosh.system import _INT_SIZE, pack_uint
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from .analysis import Analyzer
+from .analysis import NGRAM_SIZES, Analyzer
 from .fields import DEFAULT_FIELDS, DEFAULT_RANKING, ID_FIELD, Field, Ranking, rep_field, resolve_fields
 from .whoosh_analysis import ArabicTokenizer
 
 _SEGMENT_RANDOM = random.SystemRandom()
+_ONE_POSITION = pack_uint(1)  # ArabicPositions.encode's header for one position
+_SMALL_COUNTS = 64
+_COUNT_WEIGHTS = tuple(float(n) for n in range(_SMALL_COUNTS))
+_COUNT_VALUES = tuple(pack_uint(n) for n in range(_SMALL_COUNTS))  # Whoosh Frequency's value for count n
 
 __all__ = [
     "ArabicCodec",
@@ -63,29 +79,52 @@ class ArabicText(wf.TEXT):  # type: ignore[misc]
     through the same analyzer via :class:`ArabicTokenizer`.
     """
 
-    def __init__(self, analyzer: Analyzer, phrase: bool = True, stored: bool = False) -> None:
+    #: ``index()`` of a str names each term once, with a float weight: the
+    #: grouped writer (:mod:`arsearch.writer`) appends its postings unchecked.
+    distinct_postings = True
+
+    def __init__(self, analyzer: Analyzer, phrase: bool = True, stored: bool = False, ngram: int = 0) -> None:
         super().__init__(analyzer=ArabicTokenizer(analyzer), phrase=phrase, stored=stored)
         if phrase:
             self.format = ArabicPositions()
+        self.ngram = ngram  # > 0: index each term's character n-grams instead (no positions)
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         if not isinstance(value, str):
             yield from super().index(value, **kwargs)
             return
-        terms = self.analyzer.analyzer.terms(value, keep_stopwords=True)
+        ngram = getattr(self, "ngram", 0)  # absent from fields pickled before n-grams existed
+        if ngram:
+            terms = self.analyzer.analyzer.ngrams(value, ngram)
+        else:
+            terms = self.analyzer.analyzer.terms(value, keep_stopwords=True)
         if isinstance(self.format, Positions):
             poses: dict[str, list[int]] = {}
             for i, term in enumerate(terms):
-                if term in poses:
-                    poses[term].append(i)
-                else:
+                pl = poses.get(term)
+                if pl is None:
                     poses[term] = [i]
-            encode = self.format.encode
+                else:
+                    pl.append(i)
+            # ArabicPositions.encode inlined; most terms occur once in a
+            # document: same bytes without an array. Weights are shared
+            # float objects (the grouped writer holds them until commit).
             for w, pl in poses.items():
-                yield (w.encode("utf-8"), len(pl), float(len(pl)), encode(pl))
+                n = len(pl)
+                if n == 1:
+                    yield (w.encode("utf-8"), 1, 1.0, _ONE_POSITION + pl[0].to_bytes(4, sys.byteorder))
+                else:
+                    weight = _COUNT_WEIGHTS[n] if n < _SMALL_COUNTS else float(n)
+                    yield (w.encode("utf-8"), n, weight, pack_uint(n) + array("I", pl).tobytes())
         else:
+            # Shared weight and value objects for the usual small counts: the
+            # grouped writer holds them until commit (Frequency values are
+            # joined per block, so sharing does not change the bytes).
             for w, n in Counter(terms).items():
-                yield (w.encode("utf-8"), n, float(n), pack_uint(n))
+                if n < _SMALL_COUNTS:
+                    yield (w.encode("utf-8"), n, _COUNT_WEIGHTS[n], _COUNT_VALUES[n])
+                else:
+                    yield (w.encode("utf-8"), n, float(n), pack_uint(n))
 
 
 class _LengthCache:
@@ -107,15 +146,116 @@ class _LengthCache:
             return value
 
 
+def field_length_bytes(lengths: Any, fieldname: str) -> bytes | None:
+    """Each document's length byte for ``fieldname`` (indexed by docnum), as
+    Whoosh's writer sees them through ``lengths.doc_field_length``; None when
+    every length reads as 0 (no length column, or no per-document reader)."""
+    if not lengths:
+        return None
+    doccount = lengths.doc_count_all()
+    if isinstance(lengths, W3PerDocReader):
+        column = lengths._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if column is None:
+            return None  # Whoosh's default 0: the field has no lengths in this segment
+        if isinstance(column, NumericColumn.Reader) and column._fixedlen == 1 and column._default == 0:
+            # The column is one byte per document up to the last non-zero one:
+            # read it in one go instead of one file read per document.
+            count = min(column._count, doccount)
+            raw = column._dbfile.get(column._basepos, count) if count else b""
+            return bytes(raw) + bytes(doccount - count)
+    dfl = lengths.doc_field_length
+    return bytes(length_to_byte(dfl(d, fieldname, 0) or 0) for d in range(doccount))
+
+
+class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
+    """Whoosh's W3 postings writer, writing the same bytes with less Python
+    per posting: list minification in C loops, and whole blocks at a time
+    from :meth:`add_postings_bulk`."""
+
+    def _mini_ids(self) -> tuple[Any, ...]:
+        ids = self._ids
+        if self._byteids:
+            return tuple(ids)
+        # delta_encode without a generator: the first id, then differences
+        return tuple(map(_sub, ids, chain((0,), ids)))
+
+    def _mini_weights(self) -> Any:
+        weights = self._weights
+        n = len(weights)
+        if weights.count(1.0) == n:
+            return None
+        first = weights[0]
+        if weights.count(first) == n:
+            return first
+        return tuple(weights)
+
+    def add_postings_bulk(
+        self, ids: Sequence[int], weights: Sequence[float], values: Sequence[bytes | None], lenbytes: bytes | None
+    ) -> None:
+        """Buffer one term's postings (sorted by docnum) after
+        ``start_postings``, writing every full block; ``finish_postings``
+        writes the last one. ``lenbytes[docnum]`` is the document's length
+        byte (None: all lengths 0). The blocks and term statistics are those
+        :meth:`add_posting` would build posting by posting."""
+        if self._ids or self._byteids:
+            raise ValueError("add_postings_bulk starts a term's postings (document ids only)")
+        limit = self._blocklimit
+        n = len(ids)
+        for start in range(0, n, limit):
+            end = start + limit
+            block_ids = array("I", ids[start:end])
+            block_weights = weights[start:end]
+            self._ids = block_ids
+            self._weights = array("f", block_weights)
+            # add_posting keeps the first weight above 0 (the max starts at int 0)
+            self._maxweight = max(chain((0,), block_weights))
+            block_values = values[start:end]
+            # add_posting keeps only non-empty values (None counts as empty)
+            self._values = block_values if all(block_values) else [v for v in block_values if v]
+            if lenbytes is not None:
+                lbs = bytes(map(lenbytes.__getitem__, block_ids))
+                top = max(lbs)
+                if top:
+                    # add_posting ignores zero lengths for the minimum
+                    low = min(lbs) or min(lbs.replace(b"\x00", b""))
+                    self._minlength = byte_to_length(low)
+                    self._maxlength = byte_to_length(top)
+            if end < n:
+                self._write_block()
+
+
 class _FieldWriter(W3FieldWriter):  # type: ignore[misc]
     def add_postings(self, schema: Any, lengths: Any, items: Any) -> Any:
         return super().add_postings(schema, _LengthCache(lengths) if lengths else lengths, items)
 
+    def add_grouped_postings(self, schema: Any, lengths: Any, terms: Iterable[tuple[str, bytes, list[Any]]]) -> None:
+        """Write postings grouped per term: ``(fieldname, btext, postings)``
+        in (fieldname, btext) order, ``postings`` a flat list of docnum,
+        weight, value triples in docnum order. Field lengths come from
+        ``lengths`` (the segment's per-document reader) as in
+        :meth:`add_postings`, so the files are byte for byte the same."""
+        lastfn: str | None = None
+        lenbytes: bytes | None = None
+        for fieldname, btext, postings in terms:
+            if fieldname != lastfn:
+                if lastfn is not None:
+                    self.finish_field()
+                self.start_field(fieldname, schema[fieldname])
+                lenbytes = field_length_bytes(lengths, fieldname)
+                lastfn = fieldname
+            self.start_term(btext)
+            self._postwriter.add_postings_bulk(postings[0::3], postings[1::3], postings[2::3], lenbytes)
+            self.finish_term()
+        if lastfn is not None:
+            self.finish_field()
+
 
 class ArabicCodec(W3Codec):  # type: ignore[misc]
-    """Whoosh's W3 codec with cached field lengths while writing postings
-    and zlib level 1 for posting blocks. Recorded in each segment, so it
-    must stay importable under this name."""
+    """Whoosh's W3 codec, zlib level 1 for posting blocks, with faster
+    writers of the same bytes: cached field lengths for Whoosh's posting
+    stream, whole-term block writes for :mod:`arsearch.writer`'s grouped
+    postings. Recorded in each segment, so it must stay importable under
+    this name."""
 
     def __init__(self, blocklimit: int = 128, compression: int = 1, inlinelimit: int = 1) -> None:
         super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
@@ -129,6 +269,15 @@ class ArabicCodec(W3Codec):  # type: ignore[misc]
     def field_writer(self, storage: Any, segment: Any) -> Any:
         return _FieldWriter(self, storage, segment)
 
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
+        return _PostingsWriter(
+            dbfile,
+            blocklimit=self._blocklimit,
+            byteids=byteids,
+            compression=self._compression,
+            inlinelimit=self._inlinelimit,
+        )
+
 
 def build_schema(fields: Mapping[str, Field], analyzer: Analyzer, ranking: Ranking) -> wf.Schema:
     """The Whoosh schema for the declared fields and ranking representations."""
@@ -137,10 +286,6 @@ def build_schema(fields: Mapping[str, Field], analyzer: Analyzer, ranking: Ranki
     for name, f in fields.items():
         if f.kind == "text":
             schema.add(name, ArabicText(analyzer, stored=f.stored))
-            for stemmer, _weight in ranking.representations:
-                rep = analyzer.with_stemmer(stemmer)
-                # Extra representations need no positions: phrases use the main field.
-                schema.add(rep_field(name, stemmer), ArabicText(rep, phrase=False))
         elif f.kind == "keyword":
             schema.add(name, wf.KEYWORD(stored=f.stored, lowercase=True, commas=True, scorable=False))
         elif f.kind == "numeric":
@@ -150,4 +295,10 @@ def build_schema(fields: Mapping[str, Field], analyzer: Analyzer, ranking: Ranki
             schema.add(name, wf.NUMERIC(numtype=float, stored=f.stored, sortable=column, signed=True))
         else:
             schema.add(name, wf.DATETIME(stored=f.stored, sortable=True))
+    for rep_name, _weight in ranking.representations:
+        # One field per representation over all text fields; no positions
+        # (phrases use the text fields). N-grams come from the unstemmed word.
+        n = NGRAM_SIZES.get(rep_name, 0)
+        rep = analyzer.with_stemmer("none" if n else rep_name)
+        schema.add(rep_field(rep_name), ArabicText(rep, phrase=False, ngram=n))
     return schema

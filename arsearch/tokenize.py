@@ -22,9 +22,12 @@ from pyarabic.araby import DECIMAL
 
 from .chars import IN_WORD_MARKS
 
-__all__ = ["WORD_PATTERN", "iter_words", "tokenize"]
+__all__ = ["WORD_PATTERN", "NGRAM_BOUNDARY", "iter_words", "tokenize", "char_ngrams"]
 
 _DIGIT_SEPARATORS = "." + DECIMAL  # 3.5 and ٣٫٥ are one number
+
+#: Marks the start and end of a word in its character n-grams; never part of a word.
+NGRAM_BOUNDARY = "#"
 
 #: A decimal number, or a run of word characters and in-word marks.
 WORD_PATTERN: re.Pattern[str] = re.compile(
@@ -44,3 +47,20 @@ def tokenize(text: str) -> list[tuple[str, int, int]]:
     [('مـــدرسة', 0, 8), ('school', 10, 16)]
     """
     return [(m.group(), m.start(), m.end()) for m in WORD_PATTERN.finditer(text)]
+
+
+def char_ngrams(term: str, n: int) -> list[str]:
+    """The character ``n``-grams of ``term`` framed by :data:`NGRAM_BOUNDARY`,
+    in order; a framed term shorter than ``n`` is its own single gram.
+
+    >>> char_ngrams("كتاب", 4)
+    ['#كتا', 'كتاب', 'تاب#']
+    >>> char_ngrams("من", 4)
+    ['#من#']
+    """
+    if n < 1:
+        raise ValueError("n must be >= 1")
+    framed = f"{NGRAM_BOUNDARY}{term}{NGRAM_BOUNDARY}"
+    if len(framed) <= n:
+        return [framed]
+    return [framed[i : i + n] for i in range(len(framed) - n + 1)]

@@ -100,7 +100,7 @@ WHOOSH_STANDARD = "whoosh-standard"
 WHOOSH_STANDARD_TERMS = "whoosh-standard-terms"
 WHOOSH_ROWS = (WHOOSH_STANDARD, WHOOSH_STANDARD_TERMS)
 DEFAULT_ROW = "arsearch-default"
-RELEVANCE_ROW = "arsearch RELEVANCE_RANKING"
+FAST_ROW = "arsearch FAST_RANKING"
 
 #: Reference analyzers run through arsearch's Index, same ranking.
 REFERENCE_ROWS: dict[str, Factory] = {
@@ -123,8 +123,8 @@ def light(
 #: Named experiments: name → factory. Add a line to add a row. The baseline
 #: ("light") has the reference rows' ranking; each other row changes one knob.
 EXPERIMENTS: dict[str, Factory] = {
-    # The library's opt-in configuration, with the default fields.
-    RELEVANCE_ROW: lambda data: Setup(Analyzer(), arsearch.RELEVANCE_RANKING, arsearch.fields.DEFAULT_FIELDS["title"].boost),
+    # The library's light-stem-only option, with the default fields.
+    FAST_ROW: lambda data: Setup(Analyzer(), arsearch.FAST_RANKING, arsearch.fields.DEFAULT_FIELDS["title"].boost),
     "light": light(),
     "light title=0.5": light(title_boost=0.5),
     "light title=2": light(title_boost=2.0),
@@ -146,9 +146,29 @@ EXPERIMENTS: dict[str, Factory] = {
     ),
     # The same without the ISRI representation, which needs nltk (an optional extra).
     "light+surface0.3+coord0.5 title=0.5": light(title_boost=0.5, coordination=0.5, representations=(("none", 0.3),)),
+    # Character 4-grams of the normalized word; n-grams in more than ngram_max_df of the documents skipped.
+    "light+ngram4 0.7+coord0.5 title=0.5 maxdf=1": light(
+        title_boost=0.5, coordination=0.5, ngram_max_df=1.0, representations=(("ngram4", 0.7),)
+    ),
+    "light+ngram4 0.7+coord0.5 title=0.5": light(title_boost=0.5, coordination=0.5, representations=(("ngram4", 0.7),)),
+    "light+isri0.3+ngram4 0.7+coord0.5 title=0.5": light(
+        title_boost=0.5, coordination=0.5, representations=(("isri", 0.3), ("ngram4", 0.7))
+    ),
+    "light+isri0.3+ngram4 0.7+coord0.5 title=0.5 maxdf=0.05": light(
+        title_boost=0.5, coordination=0.5, ngram_max_df=0.05, representations=(("isri", 0.3), ("ngram4", 0.7))
+    ),
+    "light+isri0.3+ngram4 0.7+coord0.5 title=0.5 maxdf=0.2": light(
+        title_boost=0.5, coordination=0.5, ngram_max_df=0.2, representations=(("isri", 0.3), ("ngram4", 0.7))
+    ),
+    "light+isri0.3+ngram3 0.7+coord0.5 title=0.5": light(
+        title_boost=0.5, coordination=0.5, representations=(("isri", 0.3), ("ngram3", 0.7))
+    ),
+    "light+isri0.3+ngram5 0.7+coord0.5 title=0.5": light(
+        title_boost=0.5, coordination=0.5, representations=(("isri", 0.3), ("ngram5", 0.7))
+    ),
 }
 
-DEFAULT_SET: tuple[str, ...] = (*WHOOSH_ROWS, *REFERENCE_ROWS, DEFAULT_ROW, RELEVANCE_ROW)
+DEFAULT_SET: tuple[str, ...] = (*WHOOSH_ROWS, *REFERENCE_ROWS, FAST_ROW, DEFAULT_ROW)
 ALL_NAMES: tuple[str, ...] = tuple(dict.fromkeys((*DEFAULT_SET, *EXPERIMENTS)))
 GROUPS: dict[str, tuple[str, ...]] = {
     "default": DEFAULT_SET,

@@ -212,3 +212,40 @@ def test_stems_are_non_empty_and_not_longer(word: str, stemmer: str, table: dict
         result = get_stemmer(stemmer)(normalized)
         assert result
         assert len(result) <= len(normalized)
+
+
+# -- character n-grams of analyzed text ------------------------------------------
+
+
+def test_ngrams_of_every_term_with_stop_words() -> None:
+    # normalized (hamza, diacritics, tatweel), unstemmed; the stop word من stays
+    assert Analyzer(stemmer="none").ngrams("أَحمـد من", 4) == ["#احم", "احمد", "حمد#", "#من#"]
+
+
+def test_ngrams_follow_the_stemmer() -> None:
+    assert Analyzer().ngrams("المكتبات", 4) == ["#مكت", "مكتب", "كتب#"]
+
+
+def test_word_ngrams() -> None:
+    none = Analyzer(stemmer="none")
+    assert none.word_ngrams("الكتاب", 5) == ["#الكت", "الكتا", "لكتاب", "كتاب#"]
+    assert none.word_ngrams("\N{ARABIC FATHA}\N{ARABIC TATWEEL}", 4) == []  # no letters
+
+
+def test_ngram_cache_resets_do_not_change_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    import arsearch.analysis as analysis
+
+    none = Analyzer(stemmer="none")
+    text = "قال وزير الخارجية إن المفاوضات مستمرة مع الوزير"
+    expected = none.ngrams(text, 4)
+    monkeypatch.setattr(analysis, "_CACHE_LIMIT", 3)
+    analysis._NGRAM_TABLES.clear()
+    assert none.ngrams(text, 4) == expected
+    assert none.ngrams(text, 4) == expected
+
+
+def test_with_stemmer_is_memoized_and_equal_to_a_fresh_analyzer() -> None:
+    a = Analyzer()
+    assert a.with_stemmer("isri") is a.with_stemmer("isri")
+    assert a.with_stemmer("isri") == Analyzer(stemmer="isri")
+    assert a.with_stemmer("isri").with_stemmer("light") == a

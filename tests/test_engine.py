@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import dataclasses
 import math
 
+import pytest
 from whoosh import query as wq
 from whoosh import scoring
 
-from arsearch import RELEVANCE_RANKING, Field, Index, Ranking
+from arsearch import FAST_RANKING, Field, Index, Ranking
 from arsearch.query import build_plan
 
 DOCS = [
@@ -124,10 +125,68 @@ def test_total_counts_every_match_not_just_the_page(ix: Index) -> None:
 
 def test_root_representation_adds_recall() -> None:
     docs = [{"id": "library", "title": "", "body": "افتتحت المكتبات العامة"}, {"id": "other", "title": "", "body": "ملعب"}]
-    roots, light_only = Index.memory(ranking=RELEVANCE_RANKING), Index.memory()
+    roots, light_only = Index.memory(), Index.memory(ranking=FAST_RANKING)
     for index in (roots, light_only):
         with index:
             for d in docs:
                 index.add(d)
     assert [h.id for h in roots.search("كتب")] == ["library"]  # ISRI root كتب
     assert [h.id for h in light_only.search("كتب")] == []  # light stem مكتب ≠ كتب
+
+
+# -- representations: one field over all text fields; character n-grams -------------
+
+NGRAMS = Ranking(coordination=0.5, representations=(("ngram4", 1.0),), ngram_max_df=0.5)
+
+
+def _memory(ranking: Ranking, docs: list[dict[str, str]]) -> Index:
+    index = Index.memory(ranking=ranking)
+    with index:
+        for d in docs:
+            index.add(d)
+    return index
+
+
+def test_ngrams_find_a_misspelled_word() -> None:
+    docs = [
+        {"id": "ocd", "title": "", "body": "يصيب الاضطراب الوسواسي حوالي 2% من الناس"},
+        {"id": "other", "title": "", "body": "ارتفعت أسعار النفط في الأسواق"},
+        {"id": "third", "title": "", "body": "فاز المنتخب في مباراة كرة القدم"},
+    ]
+    # ظ for ض: no stem matches, the n-grams #ال/ال... do not either (skipped or absent), طراب does
+    assert [h.id for h in _memory(NGRAMS, docs).search("الاظطراب")] == ["ocd"]
+    assert [h.id for h in _memory(Ranking(), docs).search("الاظطراب")] == []
+
+
+def test_ngrams_found_in_too_many_documents_are_skipped() -> None:
+    docs = [{"id": str(i), "title": "", "body": w} for i, w in enumerate(["المكتبة", "المدرسة", "المصنع", "الملعب"])]
+    # "المحطة" shares only #الم (in every document) and nothing else: skipped, so no match
+    assert [h.id for h in _memory(NGRAMS, docs).search("المحطة")] == []
+    keep_all = dataclasses.replace(NGRAMS, ngram_max_df=1.0)
+    assert sorted(h.id for h in _memory(keep_all, docs).search("المحطة")) == ["0", "1", "2", "3"]
+
+
+def test_representations_hold_every_text_field_together() -> None:
+    ranking = Ranking(representations=(("isri", 1.0),))
+    index = _memory(ranking, [{"id": "t", "title": "المكتبات", "body": "نص"}, {"id": "b", "title": "نص", "body": "الكاتب"}])
+    assert sorted(h.id for h in index.search("كتب")) == ["b", "t"]  # root كتب, from the title or the body
+    # a subset of the fields searches those fields alone: no representation, no root match
+    assert [h.id for h in index.search("كتب", fields=["title"])] == []
+    assert [h.id for h in index.search("title:كتب")] == []
+
+
+def test_stored_fields_are_not_representations() -> None:
+    index = _memory(Ranking(representations=(("isri", 0.3), ("ngram4", 0.7))), [{"id": "1", "title": "عنوان", "body": "نص الخبر"}])
+    assert index.search("الخبر")[0].fields == {"title": "عنوان", "body": "نص الخبر"}
+
+
+def test_posting_cache_is_bounded_by_postings(monkeypatch: pytest.MonkeyPatch, ix: Index) -> None:
+    import arsearch.engine as engine
+
+    monkeypatch.setattr(engine, "_CACHE_POSTINGS", 6)
+    expected = {q: [(h.id, h.score) for h in ix.search(q)] for q in ("وزير", "النفط", "مجلس الأمن", "وزير النفط")}
+    eng = ix._get_engine()
+    assert eng._cached <= 6 + 1 or len(eng._cache) == 1  # one list may exceed the budget alone
+    assert eng._cached == sum(engine._cache_cost(v) for v in eng._cache.values())
+    for q, hits in expected.items():  # evictions do not change results
+        assert [(h.id, h.score) for h in ix.search(q)] == hits

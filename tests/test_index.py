@@ -691,7 +691,7 @@ def test_stats_on_disk(disk_index: Index, index_path: Path) -> None:
     assert stats["size_bytes"] > 0
     assert stats["fields"] == FIELDS
     assert stats["analyzer"] == {"name": "arsearch-arabic", "version": Analyzer().version}
-    assert stats["representations"] == []
+    assert stats["representations"] == [["isri", 0.3], ["ngram4", 0.7]]  # the default ranking's
     assert set(stats["terms"]) == {"title", "body"}
     assert all(n > 0 for n in stats["terms"].values())
     json.dumps(stats)  # serializable (for the CLI)
@@ -735,3 +735,18 @@ def test_lock_released_by_cancel_and_close(disk_index: Index, index_path: Path) 
     with second:
         second.add({"id": "b", "body": "القمح"})
     assert "a" not in second and "b" in second
+
+
+def test_optimize_without_pending_writes_merges_with_arsearchs_codec(tmp_path: Path) -> None:
+    from arsearch.schema import ArabicCodec
+
+    ix = Index.create(tmp_path / "ix")
+    for i in range(3):  # three commits, three segments
+        with ix:
+            ix.add({"id": str(i), "title": "عنوان", "body": f"نص الخبر رقم {i}"})
+    ix.commit(optimize=True)
+    segments = ix._wix._segments()
+    assert len(segments) == 1
+    assert isinstance(segments[0].codec(), ArabicCodec)
+    assert sorted(h.id for h in ix.search("الخبر")) == ["0", "1", "2"]
+    ix.close()

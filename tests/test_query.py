@@ -214,3 +214,47 @@ def test_parse_query_operator_soup_never_raises(query: str) -> None:
         assert '"' not in c.text and "«" not in c.text and "»" not in c.text
         if c.kind == "prefix":
             assert not c.text.endswith("*")
+
+
+# -- plans with representations ----------------------------------------------------
+
+
+def test_plan_adds_each_representation_once_over_all_text_fields() -> None:
+    from arsearch.fields import DEFAULT_FIELDS, Ranking
+    from arsearch.query import TermRef, build_plan
+
+    ranking = Ranking(representations=(("isri", 0.3), ("ngram4", 0.5)), ngram_max_df=0.2)
+    plan = build_plan("المكتبات", DEFAULT_FIELDS, Analyzer(), ranking, ["title", "body"])
+    assert plan.items[0].refs == (
+        TermRef("title", "مكتب", 0.5),
+        TermRef("body", "مكتب", 1.0),
+        TermRef("all__isri", "كتب", 0.3),
+        # n-grams of the unstemmed normalized word, with the document-frequency cap
+        TermRef("all__ngram4", "#الم", 0.5, 0.2),
+        TermRef("all__ngram4", "المك", 0.5, 0.2),
+        TermRef("all__ngram4", "لمكت", 0.5, 0.2),
+        TermRef("all__ngram4", "مكتب", 0.5, 0.2),
+        TermRef("all__ngram4", "كتبا", 0.5, 0.2),
+        TermRef("all__ngram4", "تبات", 0.5, 0.2),
+        TermRef("all__ngram4", "بات#", 0.5, 0.2),
+    )
+
+
+def test_plan_on_a_subset_of_the_fields_has_no_representations() -> None:
+    from arsearch.fields import DEFAULT_FIELDS, Ranking
+    from arsearch.query import TermRef, build_plan
+
+    ranking = Ranking(representations=(("isri", 0.3),))
+    assert build_plan("المكتبات", DEFAULT_FIELDS, Analyzer(), ranking, ["body"]).items[0].refs == (TermRef("body", "مكتب", 1.0),)
+    assert build_plan("title:المكتبات", DEFAULT_FIELDS, Analyzer(), ranking, ["title", "body"]).items[0].refs == (
+        TermRef("title", "مكتب", 0.5),
+    )
+
+
+def test_plan_counts_a_repeated_ngram_once_with_its_weight() -> None:
+    from arsearch.fields import DEFAULT_FIELDS, Ranking
+    from arsearch.query import build_plan
+
+    plan = build_plan("ااااا", DEFAULT_FIELDS, Analyzer(), Ranking(representations=(("ngram4", 1.0),)), ["title", "body"])
+    grams = {r.term: r.weight for r in plan.items[0].refs if r.field == "all__ngram4"}
+    assert grams == {"#ااا": 1.0, "اااا": 2.0, "ااا#": 1.0}

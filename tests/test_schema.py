@@ -1,13 +1,32 @@
-"""Tests for arsearch.schema: field declarations, their validation, Ranking JSON."""
+"""Tests for arsearch.schema: field declarations, their validation, Ranking JSON;
+ArabicText's postings and ArabicCodec's postings writer (Whoosh's bytes)."""
 
 from __future__ import annotations
 
+import io
 import json
+from array import array
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh.codec.whoosh3 import W3PostingsWriter, W3TermInfo
+from whoosh.filedb.structfile import StructFile
+from whoosh.formats import Frequency
+from whoosh.system import pack_uint
+from whoosh.util.numeric import byte_to_length
 
 from arsearch import Field, Ranking, SchemaError
-from arsearch.schema import DEFAULT_FIELDS, DEFAULT_RANKING, resolve_fields
+from arsearch.analysis import DEFAULT_ANALYZER
+from arsearch.schema import (
+    DEFAULT_FIELDS,
+    DEFAULT_RANKING,
+    ArabicCodec,
+    ArabicPositions,
+    ArabicText,
+    build_schema,
+    resolve_fields,
+)
 
 
 def test_resolve_fields_none_gives_title_and_body() -> None:
@@ -111,10 +130,11 @@ def test_ranking_defaults() -> None:
         "b": 0.75,
         "operator": "or",
         "coordination": 0.5,
-        "representations": (),
+        "representations": (("isri", 0.3), ("ngram4", 0.7)),
         "phrase_boost": 0.0,
         "proximity": 0.0,
         "proximity_window": 3,
+        "ngram_max_df": 0.1,
     }
 
 
@@ -140,3 +160,128 @@ def test_ranking_from_json_normalizes_representation_types() -> None:
     r = Ranking.from_json({"representations": [["none", 1]]})
     assert r.representations == (("none", 1.0),)
     assert isinstance(r.representations[0][1], float)
+
+
+# -- the codec's writers: the same bytes as Whoosh's ----------------------------
+
+
+def test_arabic_text_index_encodes_positions_like_arabic_positions() -> None:
+    field = ArabicText(DEFAULT_ANALYZER)
+    text = "ذهب الطلاب إلى المكتبة، ثم ذهب الطلاب إلى الملعب وذهب المعلم إلى المكتبة " * 3
+    positions: dict[str, list[int]] = {}
+    for i, term in enumerate(DEFAULT_ANALYZER.terms(text, keep_stopwords=True)):
+        positions.setdefault(term, []).append(i)
+    got = {btext.decode("utf-8"): (freq, weight, value) for btext, freq, weight, value in field.index(text)}
+    encode = ArabicPositions().encode
+    assert got == {t: (len(pl), float(len(pl)), encode(pl)) for t, pl in positions.items()}
+    assert len(got) == len(list(field.index(text)))  # each term once
+    assert all(type(w) is float for _f, w, _v in got.values())
+    assert ArabicText.distinct_postings
+
+
+Posting = tuple[int, float, "bytes | None", int]  # docnum, weight, value, length byte
+
+
+def _write_term(writer: W3PostingsWriter, fmt: object, postings: list[Posting], bulk: bool) -> tuple[bytes, bytes]:
+    """One term's posting bytes and term info, posting by posting or in bulk."""
+    f = io.BytesIO()
+    writer._postfile = StructFile(f)
+    writer.start_postings(fmt, W3TermInfo())
+    if bulk:
+        lenbytes = bytearray(max(p[0] for p in postings) + 1)
+        for docnum, _w, _v, lb in postings:
+            lenbytes[docnum] = lb
+        ids, weights, values = [p[0] for p in postings], [p[1] for p in postings], [p[2] for p in postings]
+        writer.add_postings_bulk(ids, weights, values, bytes(lenbytes))
+    else:
+        for docnum, weight, value, lb in postings:
+            # what Whoosh's writer passes: the document's length as read back (None for 0)
+            writer.add_posting(docnum, weight, value or b"", byte_to_length(lb) if lb else None)
+    info = writer.finish_postings()
+    return f.getvalue(), info.to_bytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 40),
+            st.sampled_from([1.0, 1.0, 2.0, 3.0, 0.5, 0.0, -1.0]),
+            st.sampled_from([b"", None, b"\x00\x00\x00\x01abcd", b"\x00\x00\x00\x02abcdefgh"]),
+            st.sampled_from([0, 0, 1, 5, 30, 255]),
+        ),
+        min_size=1,
+        max_size=300,
+    ),
+    st.booleans(),
+)
+def test_postings_writer_bulk_writes_whoosh_bytes(gaps: list[Posting], positions: bool) -> None:
+    """ArabicCodec's postings writer, posting by posting and in bulk, writes
+    the blocks and term info Whoosh's W3 postings writer writes."""
+    postings, docnum = [], -1
+    for gap, weight, value, lb in gaps:
+        docnum += gap
+        postings.append((docnum, weight, value, lb))
+    fmt = ArabicPositions() if positions else Frequency()
+    codec = ArabicCodec()
+    whoosh = W3PostingsWriter(None, blocklimit=128, compression=codec._compression, inlinelimit=1)
+    expected = _write_term(whoosh, fmt, postings, bulk=False)
+    assert _write_term(codec.postings_writer(None), fmt, postings, bulk=False) == expected
+    assert _write_term(codec.postings_writer(None), fmt, postings, bulk=True) == expected
+
+
+@pytest.mark.parametrize(
+    "ids, weights",
+    [
+        ([0], [1.0]),
+        ([3, 4, 9, 200], [1.0, 1.0, 1.0, 1.0]),
+        ([3, 4, 9], [2.0, 2.0, 2.0]),
+        ([3, 4, 9], [1.0, 2.0, 1.0]),
+        ([5, 6], [float("nan"), float("nan")]),
+    ],
+)
+def test_postings_writer_minifies_like_whoosh(ids: list[int], weights: list[float]) -> None:
+    ours = ArabicCodec().postings_writer(None)
+    whoosh = W3PostingsWriter(None, blocklimit=128)
+    for w in (ours, whoosh):
+        w._ids, w._weights = array("I", ids), array("f", weights)
+    assert ours._mini_ids() == whoosh._mini_ids()
+    assert repr(ours._mini_weights()) == repr(whoosh._mini_weights())
+
+
+@pytest.mark.parametrize("name", ["root", "ngram2", "ngram6", ""])
+def test_ranking_rejects_unknown_representations(name: str) -> None:
+    with pytest.raises(SchemaError, match="unknown representation"):
+        Ranking(representations=((name, 0.3),))
+
+
+def test_ranking_accepts_ngram_representations() -> None:
+    r = Ranking(representations=(("ngram3", 0.5), ("ngram4", 0.7), ("ngram5", 1.0), ("isri", 0.3)))
+    assert Ranking.from_json(json.loads(json.dumps(r.to_json()))) == r
+
+
+def test_schema_has_one_field_per_representation() -> None:
+    ranking = Ranking(representations=(("isri", 0.3), ("ngram4", 0.7)))
+    schema = build_schema(resolve_fields(None), DEFAULT_ANALYZER, ranking)
+    assert sorted(schema.names()) == ["all__isri", "all__ngram4", "body", "id", "title"]
+    assert schema["all__ngram4"].ngram == 4 and not schema["all__ngram4"].format.supports("positions")
+    assert schema["all__isri"].ngram == 0 and schema["all__isri"].analyzer.analyzer.stemmer == "isri"
+
+
+def test_ngram_field_indexes_the_grams_of_unstemmed_words() -> None:
+    schema = build_schema(resolve_fields(None), DEFAULT_ANALYZER, Ranking(representations=(("ngram4", 1.0),)))
+    postings = {t.decode(): (freq, w) for t, freq, w, _ in schema["all__ngram4"].index("الكتاب كتاب")}
+    assert postings == {"#الك": (1, 1.0), "الكت": (1, 1.0), "لكتا": (1, 1.0), "كتاب": (2, 2.0), "تاب#": (2, 2.0), "#كتا": (1, 1.0)}
+
+
+def test_arabic_text_index_frequency_values_like_whoosh_frequency() -> None:
+    """Without positions (representation fields) the value is Frequency's pack_uint(count)."""
+    field = ArabicText(DEFAULT_ANALYZER, phrase=False)
+    words = ["المكتبة"] * 70 + ["الطلاب"] * 3 + ["ذهب"]  # counts above and below the shared-object range
+    got = {btext.decode("utf-8"): (freq, weight, value) for btext, freq, weight, value in field.index(" ".join(words))}
+    counts: dict[str, int] = {}
+    for term in DEFAULT_ANALYZER.terms(" ".join(words), keep_stopwords=True):
+        counts[term] = counts.get(term, 0) + 1
+    assert got == {t: (n, float(n), pack_uint(n)) for t, n in counts.items()}  # Frequency.word_values' value
+    assert sorted(n for n, _w, _v in got.values()) == [1, 3, 70]
+    assert all(type(w) is float for _f, w, _v in got.values())

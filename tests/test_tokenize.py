@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from arsearch.tokenize import iter_words, tokenize
+from hypothesis import given
+from hypothesis import strategies as st
+
+from arsearch.tokenize import NGRAM_BOUNDARY, char_ngrams, iter_words, tokenize
 
 ZWNJ = "\N{ZERO WIDTH NON-JOINER}"
 RLM = "\N{RIGHT-TO-LEFT MARK}"
@@ -64,3 +67,38 @@ def test_no_tokens(description: str, text: str) -> None:
 def test_iter_words_matches_tokenize() -> None:
     text = "ذهب الطّالِبُ إلى المكتبة، ثم عاد 3.5 ساعة"
     assert [(m.group(), m.start(), m.end()) for m in iter_words(text)] == tokenize(text)
+
+
+# -- character n-grams -----------------------------------------------------------
+
+NGRAM_CASES = [
+    ("a word: framed, then every window", "كتاب", 4, ["#كتا", "كتاب", "تاب#"]),
+    ("a framed word of exactly n characters is one gram", "من", 4, ["#من#"]),
+    ("a framed word shorter than n is one gram", "و", 4, ["#و#"]),
+    ("trigrams", "قلم", 3, ["#قل", "قلم", "لم#"]),
+    ("a repeated gram is listed each time", "ااااا", 4, ["#ااا", "اااا", "اااا", "ااا#"]),
+    ("Latin and digits alike", "2024", 5, ["#2024", "2024#"]),
+]
+
+
+@pytest.mark.parametrize("description,term,n,expected", NGRAM_CASES, ids=[c[0] for c in NGRAM_CASES])
+def test_char_ngrams(description: str, term: str, n: int, expected: list[str]) -> None:
+    assert char_ngrams(term, n) == expected
+
+
+@given(st.text(alphabet="ابتثجحخدذرزسشصضطظعغفقكلمنهوي", min_size=1, max_size=20), st.integers(1, 6))
+def test_char_ngrams_cover_the_framed_term(term: str, n: int) -> None:
+    grams = char_ngrams(term, n)
+    framed = f"{NGRAM_BOUNDARY}{term}{NGRAM_BOUNDARY}"
+    assert all(len(g) == min(n, len(framed)) for g in grams)
+    # consecutive grams overlap by n-1 characters, so they spell the framed term
+    assert grams[0] + "".join(g[-1] for g in grams[1:]) == framed
+
+
+def test_ngram_boundary_is_never_part_of_a_word() -> None:
+    assert tokenize(f"a{NGRAM_BOUNDARY}b") == [("a", 0, 1), ("b", 2, 3)]
+
+
+def test_char_ngrams_rejects_n_below_one() -> None:
+    with pytest.raises(ValueError):
+        char_ngrams("كتاب", 0)

@@ -1,0 +1,363 @@
+"""A one-process segment writer that keeps postings grouped per term (index glue).
+
+Whoosh's :class:`~whoosh.writing.SegmentWriter` puts every posting in a
+sorting pool as a ``(fieldname, btext, docnum, weight, value)`` tuple, sorts
+them all at commit and feeds them one by one to the codec: about 40% of
+indexing time is that per-posting bookkeeping. A segment writer hands out
+document numbers in increasing order, so a term's postings already arrive
+sorted by document; :class:`GroupedPool` appends each posting to its term's
+list as it comes, sorts only the terms at commit, and :class:`GroupedSegmentWriter`
+writes each term's postings a block at a time
+(:meth:`arsearch.schema._FieldWriter.add_grouped_postings`). The files are
+byte for byte those of Whoosh's writer with the same codec.
+
+Anything that breaks the one assumption (a term's postings in increasing
+document order) — Whoosh's spelling words, a field yielding the same term
+twice for a document, postings added out of order by other code — switches
+the pool to Whoosh's own :class:`~whoosh.writing.PostingPool` for the rest
+of the writer's life, so correctness never rests on the fast path. Over its
+memory limit the pool spills sorted runs of whole terms to temporary files
+and merges them at commit.
+"""
+
+from __future__ import annotations
+
+import heapq
+import pickle
+from collections.abc import Iterable, Iterator
+from operator import itemgetter
+from typing import Any
+
+from whoosh.util import random_name
+from whoosh.writing import PostingPool, SegmentWriter
+
+__all__ = ["GroupedPool", "GroupedSegmentWriter"]
+
+#: A term's postings: docnum, weight, value, docnum, weight, value, ... in docnum order.
+#: One flat list costs one append per posting and no per-posting tuple.
+Postings = list[Any]
+TermPostings = tuple[str, bytes, Postings]
+
+# Rough memory per posting (three list slots and the value's bytes object
+# header) and per new term (dict entry, list, key object), for the limit.
+_POSTING_BYTES = 64
+_TERM_BYTES = 200
+# Runs joined at once at commit (one open file each); more are joined in steps.
+_MAX_OPEN_RUNS = 64
+
+
+class GroupedPool:
+    """Postings grouped by field and term, in arrival (= document) order.
+
+    Drop-in for Whoosh's :class:`~whoosh.writing.PostingPool` as used by
+    :class:`~whoosh.writing.SegmentWriter` (``add``, ``iter_postings``,
+    ``cleanup``, ``fieldnames``), plus :meth:`add_field` for a document
+    field's postings at once and :meth:`iter_terms` for the grouped postings.
+    """
+
+    def __init__(self, tempstore: Any, segment: Any, limitmb: float = 128) -> None:
+        self.tempstore = tempstore
+        self.segment = segment
+        self.limitmb = limitmb
+        self.limit = limitmb * 1024 * 1024
+        #: Estimated bytes held in memory (spilled to a run above ``limit``).
+        self.size = 0
+        self.fieldnames: set[str] = set()
+        self._fields: dict[str, dict[bytes, Postings]] = {}
+        # Highest docnum seen per field: a new document's postings for that
+        # field can then be appended without checking each term's last one.
+        self._lastdoc: dict[str, int] = {}
+        # Each spilled term's last docnum: a term absent from memory may
+        # still have postings in the runs, which new ones must follow.
+        self._spilled: dict[str, dict[bytes, int]] = {}
+        self._runs: list[str] = []
+        self._fallback: PostingPool | None = None
+
+    @property
+    def grouped(self) -> bool:
+        """True while postings are grouped (no fallback to Whoosh's pool)."""
+        return self._fallback is None
+
+    @property
+    def runs(self) -> list[str]:
+        """Names of the spilled run files in the temp storage."""
+        return list(self._runs)
+
+    # -- adding ----------------------------------------------------------------
+    def _terms(self, fieldname: str) -> dict[bytes, Postings]:
+        terms = self._fields.get(fieldname)
+        if terms is None:
+            terms = self._fields[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        return terms
+
+    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        """Add one ``(fieldname, btext, docnum, weight, value)`` posting
+        (segment merges, spelling words, other code's postings)."""
+        fallback = self._fallback
+        if fallback is not None:
+            fallback.add(item)
+            return
+        fieldname, btext, docnum, weight, vbytes = item
+        # The same checks as Whoosh's pool, so bad postings fail the same way.
+        assert isinstance(btext, bytes), "tbytes=%r" % btext
+        if vbytes is not None:
+            assert isinstance(vbytes, bytes), "vbytes=%r" % vbytes
+        terms = self._terms(fieldname)
+        postings = terms.get(btext)
+        if postings is None:
+            if docnum < 0 or (
+                docnum <= self._lastdoc.get(fieldname, -1) and docnum <= self._spilled.get(fieldname, {}).get(btext, -1)
+            ):
+                self._fall_back(item)
+                return
+            terms[btext] = [docnum, weight, vbytes]
+            self.size += _TERM_BYTES + len(btext)
+        elif postings[-3] < docnum:
+            postings += (docnum, weight, vbytes)
+        else:
+            self._fall_back(item)
+            return
+        if docnum > self._lastdoc.get(fieldname, -1):
+            self._lastdoc[fieldname] = docnum
+        self.size += _POSTING_BYTES + len(vbytes or b"")
+        if self.size > self.limit:
+            self.spill()
+
+    def add_field(
+        self,
+        fieldname: str,
+        docnum: int,
+        items: Iterable[tuple[bytes, int, float, bytes]],
+        boost: float,
+        distinct: bool,
+    ) -> int:
+        """Add one document field's ``(btext, freq, weight, value)`` postings
+        (a field's ``index()`` output), weights times ``boost`` as Whoosh's
+        writer does; returns the sum of the frequencies.
+
+        ``distinct``: ``items`` name each term once and weights are floats
+        (``ArabicText``), so they can be appended without per-posting checks
+        (and ``weight * 1.0`` skipped).
+        """
+        if self._fallback is not None or not distinct or docnum <= self._lastdoc.get(fieldname, -1):
+            return self._add_checked(fieldname, docnum, items, boost)
+        terms = self._terms(fieldname)
+        get = terms.get
+        total = count = vsize = tsize = 0
+        if boost != 1.0:
+            items = [(t, f, w * boost, v) for t, f, w, v in items]
+        for btext, freq, weight, vbytes in items:
+            postings = get(btext)
+            if postings is None:
+                terms[btext] = [docnum, weight, vbytes]
+                tsize += _TERM_BYTES + len(btext)
+            else:
+                postings += (docnum, weight, vbytes)
+            total += freq
+            count += 1
+            vsize += len(vbytes)
+        self._lastdoc[fieldname] = docnum
+        self.size += count * _POSTING_BYTES + vsize + tsize
+        if self.size > self.limit:
+            self.spill()
+        return total
+
+    def _add_checked(
+        self, fieldname: str, docnum: int, items: Iterable[tuple[bytes, int, float, bytes]], boost: float
+    ) -> int:
+        total = 0
+        add = self.add
+        for btext, freq, weight, vbytes in items:
+            total += freq
+            add((fieldname, btext, docnum, weight * boost, vbytes))
+        return total
+
+    # -- falling back, spilling ---------------------------------------------
+    def _fall_back(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        """Move everything to Whoosh's sorting pool (which sorts it all again at
+        commit), then add ``item`` there; every later posting goes there too."""
+        fallback = PostingPool(self.tempstore, self.segment, limitmb=self.limitmb)
+        add = fallback.add
+        for fieldname, btext, postings in self.iter_terms():
+            for i in range(0, len(postings), 3):
+                add((fieldname, btext, postings[i], postings[i + 1], postings[i + 2]))
+        self._release()
+        fallback.fieldnames |= self.fieldnames
+        self._fallback = fallback
+        add(item)
+
+    def _release(self) -> None:
+        self._fields = {}
+        self._lastdoc = {}
+        self._spilled = {}
+        self.size = 0
+        self._remove_runs()
+
+    def spill(self) -> None:
+        """Write the in-memory postings to a run file, sorted by field and term."""
+        if not self._fields:
+            return
+        name = "%s.grun" % random_name()
+        with self.tempstore.create_file(name).raw_file() as f:
+            self._runs.append(name)
+            dump = pickle.Pickler(f, pickle.HIGHEST_PROTOCOL).dump
+            for record in self._iter_memory():
+                dump(record)
+        for fieldname, terms in self._fields.items():
+            spilled = self._spilled.setdefault(fieldname, {})
+            for btext, postings in terms.items():
+                spilled[btext] = postings[-3]
+        self._fields = {fieldname: {} for fieldname in self._fields}
+        self.size = 0
+
+    def _read_run(self, name: str) -> Iterator[TermPostings]:
+        with self.tempstore.open_file(name).raw_file() as f:
+            load = pickle.Unpickler(f).load
+            while True:
+                try:
+                    yield load()
+                except EOFError:
+                    return
+
+    def _remove_runs(self) -> None:
+        for name in self._runs:
+            try:
+                self.tempstore.delete_file(name)
+            except OSError:
+                pass
+        self._runs = []
+
+    # -- reading back ----------------------------------------------------------
+    def _iter_memory(self) -> Iterator[TermPostings]:
+        for fieldname in sorted(self._fields):
+            terms = self._fields[fieldname]
+            for btext in sorted(terms):
+                yield fieldname, btext, terms[btext]
+
+    def iter_terms(self) -> Iterator[TermPostings]:
+        """``(fieldname, btext, postings)`` in field and term order, each
+        term's postings complete (spilled runs and memory joined)."""
+        if self._fallback is not None:
+            raise RuntimeError("the pool fell back to Whoosh's sorting pool: use iter_postings()")
+        if not self._runs:
+            yield from self._iter_memory()
+            return
+        self._reduce_runs(_MAX_OPEN_RUNS)
+        yield from _joined([self._read_run(name) for name in self._runs] + [self._iter_memory()])
+
+    def _reduce_runs(self, maxfiles: int) -> None:
+        """Join the oldest runs into one until at most ``maxfiles`` are left
+        (each open run is an open file while joining)."""
+        while len(self._runs) > maxfiles:
+            oldest, rest = self._runs[:maxfiles], self._runs[maxfiles:]
+            name = "%s.grun" % random_name()
+            with self.tempstore.create_file(name).raw_file() as f:
+                dump = pickle.Pickler(f, pickle.HIGHEST_PROTOCOL).dump
+                for record in _joined([self._read_run(old) for old in oldest]):
+                    dump(record)
+            for old in oldest:
+                self.tempstore.delete_file(old)
+            # the joined run holds the earliest documents: it goes first
+            self._runs = [name, *rest]
+
+    def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes | None]]:
+        """All postings as Whoosh's pool gives them: sorted tuples."""
+        if self._fallback is not None:
+            yield from self._fallback.iter_postings()
+            return
+        for fieldname, btext, postings in self.iter_terms():
+            for i in range(0, len(postings), 3):
+                yield (fieldname, btext, postings[i], postings[i + 1], postings[i + 2])
+
+    def cleanup(self) -> None:
+        self._remove_runs()
+        if self._fallback is not None:
+            self._fallback.cleanup()
+
+
+def _joined(sources: list[Iterator[TermPostings]]) -> Iterator[TermPostings]:
+    """Merge sorted term streams, joining each term's pieces. Sources are in
+    document order (older runs first) and heapq.merge keeps equal keys in
+    source order, so each joined term's postings stay in docnum order."""
+    current: TermPostings | None = None
+    for fieldname, btext, postings in heapq.merge(*sources, key=itemgetter(0, 1)):
+        if current is not None and current[1] == btext and current[0] == fieldname:
+            current[2].extend(postings)
+            continue
+        if current is not None:
+            yield current
+        current = (fieldname, btext, list(postings))  # a copy: never extend the pool's own lists
+    if current is not None:
+        yield current
+
+
+class GroupedSegmentWriter(SegmentWriter):  # type: ignore[misc]
+    """Whoosh's one-process :class:`~whoosh.writing.SegmentWriter` with a
+    :class:`GroupedPool`: same arguments, same files.
+
+    Documents with a field that has term vectors or separate spelling words
+    go through Whoosh's own ``add_document`` (its postings still land in the
+    pool, through the checked :meth:`GroupedPool.add`).
+    """
+
+    def __init__(self, ix: Any, limitmb: float = 128, **kwargs: Any) -> None:
+        super().__init__(ix, limitmb=limitmb, **kwargs)
+        self.pool = GroupedPool(self._tempstorage, self.newsegment, limitmb=limitmb)
+
+    def add_document(self, **fields: Any) -> None:
+        self._check_state()
+        schema = self.schema
+        fieldnames = sorted([name for name in fields.keys() if not name.startswith("_")])
+        self._check_fields(schema, fieldnames)
+        for name in fieldnames:
+            field = schema[name]
+            if fields[name] is not None and (field.vector or field.separate_spelling()):
+                super().add_document(**fields)
+                return
+
+        # Whoosh's SegmentWriter.add_document, the postings going to the pool
+        # a field at a time.
+        perdocwriter = self.perdocwriter
+        pool = self.pool
+        docnum = self.docnum
+        docboost = self._doc_boost(fields)
+        perdocwriter.start_doc(docnum)
+        for fieldname in fieldnames:
+            value = fields.get(fieldname)
+            if value is None:
+                continue
+            field = schema[fieldname]
+            length = 0
+            if field.indexed:
+                fieldboost = self._field_boost(fields, fieldname, docboost)
+                distinct = getattr(field, "distinct_postings", False) and isinstance(value, str)
+                freqs = pool.add_field(fieldname, docnum, field.index(value), fieldboost, distinct)
+                if field.scorable:
+                    length = freqs
+            customval = fields.get("_stored_%s" % fieldname, value)
+            perdocwriter.add_field(fieldname, field, customval if field.stored else None, length)
+            column = field.column_type
+            if column and customval is not None:
+                perdocwriter.add_column_value(fieldname, column, field.to_column_value(customval))
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _flush_segment(self) -> None:
+        """Whoosh's _flush_segment, writing the grouped postings a term at a
+        time (Whoosh's per-posting stream if the pool fell back)."""
+        pool = self.pool
+        fieldwriter = self.fieldwriter
+        if not (isinstance(pool, GroupedPool) and pool.grouped and hasattr(fieldwriter, "add_grouped_postings")):
+            super()._flush_segment()
+            return
+        self.perdocwriter.close()
+        pdr = self.per_document_reader() if self.codec.length_stats else None
+        try:
+            fieldwriter.add_grouped_postings(self.schema, pdr, pool.iter_terms())
+        finally:
+            if pdr:
+                pdr.close()
+        fieldwriter.close()
+

@@ -1,0 +1,354 @@
+"""Tests for arsearch.writer: the grouped segment writer writes what Whoosh's writer writes.
+
+Every scenario is run twice on the same schema, once through Whoosh's
+stock ``SegmentWriter`` with Whoosh's W3 codec (ArabicCodec's settings) and
+once through ``GroupedSegmentWriter`` with ``ArabicCodec``,
+and the two indexes must agree posting for posting (ids, weights, values,
+term statistics, field lengths, stored fields) and file for file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from whoosh import fields as wf
+from whoosh.analysis import StemmingAnalyzer
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.columns import NumericColumn
+from whoosh.filedb.filestore import FileStorage
+from whoosh.writing import SegmentWriter
+
+from arsearch import Index, IndexLockedError
+from arsearch.analysis import DEFAULT_ANALYZER
+from arsearch.schema import ArabicCodec, ArabicText
+from arsearch import writer as writer_module
+from arsearch.writer import GroupedSegmentWriter
+
+WORDS = (
+    "ذهب الطلاب إلى المكتبة العامة لقراءة الكتب الجديدة في الصباح الباكر المدرسة المعلم "
+    "الدرس الكتاب القلم الولد البنت البيت السيارة الطريق المدينة القرية الزراعة الماء"
+).split()
+COMMON = "الزراعة"  # in every document: its postings span several blocks
+
+
+def arsearch_schema() -> wf.Schema:
+    """The kinds of fields arsearch's schema has: positional text fields, a
+    frequency-only text field (a ranking representation), keyword, numeric
+    and date fields. Spelled out so the tests do not follow build_schema's layout."""
+    schema = wf.Schema()
+    schema.add("id", wf.ID(unique=True, stored=True))
+    schema.add("title", ArabicText(DEFAULT_ANALYZER, stored=True))
+    schema.add("body", ArabicText(DEFAULT_ANALYZER))
+    schema.add("all__none", ArabicText(DEFAULT_ANALYZER.with_stemmer("none"), phrase=False))
+    schema.add("tags", wf.KEYWORD(stored=True, lowercase=True, commas=True, scorable=False))
+    schema.add("year", wf.NUMERIC(numtype=float, stored=True, sortable=NumericColumn("d", default=0.0), signed=True))
+    schema.add("when", wf.DATETIME(stored=True, sortable=True))
+    return schema
+
+
+Op = tuple[str, Any]
+Batch = dict[str, Any]  # {"ops": [Op, ...], "optimize": bool}
+
+
+def make_doc(i: int, rng: random.Random, version: int = 0) -> dict[str, Any]:
+    """A document as the Whoosh writer gets it from Index (all__none: every text field)."""
+    body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 60)))
+    title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 4)))
+    body = f"{COMMON} {body} كلمة{i % 37} نسخة{version}"
+    doc: dict[str, Any] = {"id": f"d{i}", "title": title, "body": body, "all__none": f"{title}\n{body}"}
+    if i % 3:
+        doc["tags"] = ",".join(sorted({rng.choice(["سياسة", "رياضة", "اقتصاد", "ثقافة"]) for _ in range(2)}))
+    if i % 4:
+        doc["year"] = float(1990 + i % 30)
+    if i % 5:
+        doc["when"] = dt.datetime(2020, 1 + i % 12, 1 + i % 28)
+    return doc
+
+
+def new_index(path: Path, schema: wf.Schema | None = None) -> Any:
+    path.mkdir(parents=True)
+    return FileStorage(str(path)).create_index(schema or arsearch_schema(), indexname="MAIN")
+
+
+def grouped_only(check: Callable[[GroupedSegmentWriter], None]) -> Op:
+    """An op that runs ``check`` on the grouped writer (and nothing on Whoosh's)."""
+    return ("check", lambda w: check(w) if isinstance(w, GroupedSegmentWriter) else None)
+
+
+def codec_for(writer_cls: type) -> Any:
+    """Whoosh's writer gets Whoosh's own W3 codec with ArabicCodec's settings,
+    so the reference owes nothing to arsearch's postings writer."""
+    if issubclass(writer_cls, GroupedSegmentWriter):
+        return ArabicCodec()
+    reference = ArabicCodec()
+    return W3Codec(
+        blocklimit=reference._blocklimit, compression=reference._compression, inlinelimit=reference._inlinelimit
+    )
+
+
+def run_script(ix: Any, writer_cls: type, script: list[Batch], limitmb: float = 256) -> None:
+    for batch in script:
+        w = writer_cls(ix, codec=codec_for(writer_cls), limitmb=limitmb)
+        for op, arg in batch["ops"]:
+            if op == "add":
+                w.add_document(**arg)
+            elif op == "update":
+                w.update_document(**arg)
+            elif op == "delete":
+                w.delete_by_term("id", arg)
+            else:  # "check": a callable run on the open writer
+                arg(w)
+        w.commit(optimize=batch.get("optimize", False))
+
+
+def snapshot(ix: Any) -> dict[str, Any]:
+    """Everything a reader can see of the postings, lengths and stored fields."""
+    out: dict[str, Any] = {}
+    with ix.reader() as r:
+        out["doc_count"] = (r.doc_count(), r.doc_count_all())
+        out["stored"] = [(d, r.stored_fields(d)) for d in r.all_doc_ids()]
+        names = sorted(r.indexed_field_names())
+        out["lengths"] = {
+            f: ([r.doc_field_length(d, f) for d in range(r.doc_count_all())], r.field_length(f))
+            for f in names
+        }
+        # (Whoosh cannot take the max of a field that stores no lengths)
+        out["max_lengths"] = {f: r.max_field_length(f) for f in names if r.schema[f].scorable}
+        terms = {}
+        for fieldname, btext in r.all_terms():
+            ti = r.term_info(fieldname, btext)
+            m = r.postings(fieldname, btext)
+            postings = []
+            while m.is_active():
+                postings.append((m.id(), m.weight(), m.value()))
+                m.next()
+            stats = (ti.weight(), ti.doc_frequency(), ti.min_length(), ti.max_length(), ti.max_weight())
+            stats += (ti.min_id(), ti.max_id())
+            terms[(fieldname, btext)] = (stats, postings)
+        out["terms"] = terms
+    return out
+
+
+def segment_files(ix: Any) -> list[dict[str, bytes]]:
+    """Each segment's files (postings, terms, columns) by extension."""
+    out = []
+    for seg in ix._segments():
+        storage = seg.open_compound_file(ix.storage) if seg.is_compound() else ix.storage
+        prefix = seg.make_filename("")
+        files = {}
+        for name in storage.list():
+            if name.startswith(prefix):
+                f = storage.open_file(name)
+                files[name[len(prefix) :]] = f.read()
+                f.close()
+        out.append(files)
+    return out
+
+
+def assert_same(
+    tmp_path: Path, script: list[Batch], limitmb: float = 256, schema: Callable[[], wf.Schema] | None = None
+) -> Any:
+    """Run ``script`` through both writers; assert the indexes agree; return the grouped one."""
+    stock = new_index(tmp_path / "stock", schema() if schema else None)
+    grouped = new_index(tmp_path / "grouped", schema() if schema else None)
+    run_script(stock, SegmentWriter, script, limitmb)
+    run_script(grouped, GroupedSegmentWriter, script, limitmb)
+    expected, got = snapshot(stock), snapshot(grouped)
+    assert got["doc_count"] == expected["doc_count"]
+    assert got["stored"] == expected["stored"]
+    assert got["lengths"] == expected["lengths"]
+    assert got["max_lengths"] == expected["max_lengths"]
+    assert got["terms"].keys() == expected["terms"].keys()
+    for key, value in expected["terms"].items():
+        assert got["terms"][key] == value, key
+    assert segment_files(grouped) == segment_files(stock)
+    return grouped
+
+
+def corpus_script(seed: int = 7) -> list[Batch]:
+    """Several commits: adds, deletions, updates, merges of small segments, optimize."""
+    rng = random.Random(seed)
+    script: list[Batch] = [{"ops": [("add", make_doc(i, rng)) for i in range(160)]}]
+    n = 160
+    for b in range(7):  # small commits: Whoosh merges the small segments on the way
+        ops: list[Op] = [("add", make_doc(n + k, rng)) for k in range(2 + b % 2)]
+        n += 2 + b % 2
+        ops.append(("delete", f"d{rng.randrange(n)}"))
+        ops.append(("update", make_doc(rng.randrange(n), rng, version=b + 1)))
+        script.append({"ops": ops})
+    script.append({"ops": [("delete", "d3"), ("update", make_doc(5, rng, version=9))], "optimize": True})
+    script.append({"ops": [("add", make_doc(n + k, rng)) for k in range(20)]})
+    return script
+
+
+def test_same_index_as_whoosh_writer(tmp_path: Path) -> None:
+    ix = assert_same(tmp_path, corpus_script())
+    with ix.reader() as r:
+        # the scenario covers what it claims: multi-block terms, deletions, merged segments
+        common = DEFAULT_ANALYZER.terms(COMMON, keep_stopwords=True)[0]
+        assert r.doc_frequency("body", common.encode()) > 128
+        assert r.doc_count() < r.doc_count_all() or len(ix._segments()) > 1
+
+
+def test_same_index_with_one_big_batch(tmp_path: Path) -> None:
+    rng = random.Random(3)
+    assert_same(tmp_path, [{"ops": [("add", make_doc(i, rng)) for i in range(400)]}])
+
+
+def test_grouped_pool_stays_grouped_through_merges(tmp_path: Path) -> None:
+    """Merged segments' postings (added at commit, in term order) keep the pool grouped."""
+    flushed: list[tuple[bool, int]] = []
+
+    class Recording(GroupedSegmentWriter):
+        def _flush_segment(self) -> None:
+            flushed.append((self.pool.grouped, self.docnum))
+            super()._flush_segment()
+
+    ix = new_index(tmp_path / "ix")
+    run_script(ix, Recording, corpus_script())
+    # a merge of the small segments (their docs follow the new ones) and an optimize
+    assert [grouped for grouped, _ in flushed] == [True] * len(flushed)
+    assert any(docnum > 4 for _, docnum in flushed[1:-2])
+    assert flushed[-2][1] > 160
+
+
+@pytest.mark.parametrize("max_open_runs", [64, 2])
+def test_spill_to_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, max_open_runs: int) -> None:
+    """A tiny memory limit: the pool spills sorted runs and joins them at
+    commit (with few open files allowed: the oldest runs first, in steps)."""
+    monkeypatch.setattr(writer_module, "_MAX_OPEN_RUNS", max_open_runs)
+    runs: list[int] = []
+    script = corpus_script(seed=11)
+    script[0]["ops"].append(grouped_only(lambda w: runs.append(len(w.pool.runs))))
+    assert_same(tmp_path, script, limitmb=0.02)
+    assert runs[0] > 5
+    assert not list(tmp_path.rglob("*.grun"))  # runs are removed with the writer's temp storage
+
+
+def test_fallback_on_repeated_term(tmp_path: Path) -> None:
+    """A numeric field given a list with a repeated value yields the same term
+    twice for a document: the pool falls back to Whoosh's sorting pool."""
+    rng = random.Random(5)
+    states: list[bool] = []
+    ops: list[Op] = [("add", make_doc(i, rng)) for i in range(150)]
+    ops.append(("add", {**make_doc(150, rng), "year": [2001.0, 2001.0]}))
+    ops.append(grouped_only(lambda w: states.append(w.pool.grouped)))
+    ops += [("add", make_doc(i, rng)) for i in range(151, 200)]
+    assert_same(tmp_path, [{"ops": ops}, {"ops": [("add", make_doc(200, rng))], "optimize": True}])
+    assert states == [False]
+
+
+def test_fallback_after_spill(tmp_path: Path) -> None:
+    rng = random.Random(6)
+    states: list[tuple[bool, int]] = []
+    ops: list[Op] = [("add", make_doc(i, rng)) for i in range(120)]
+    ops.append(grouped_only(lambda w: states.append((w.pool.grouped, len(w.pool.runs)))))
+    ops.append(("add", {**make_doc(120, rng), "year": [1.0, 2.0, 1.0]}))
+    ops.append(grouped_only(lambda w: states.append((w.pool.grouped, len(w.pool.runs)))))
+    ops += [("add", make_doc(i, rng)) for i in range(121, 140)]
+    assert_same(tmp_path, [{"ops": ops}], limitmb=0.02)
+    assert states[0][0] and states[0][1] > 0
+    assert states[1] == (False, 0)
+
+
+def spelling_schema() -> wf.Schema:
+    return wf.Schema(
+        id=wf.ID(unique=True, stored=True),
+        content=wf.TEXT(analyzer=StemmingAnalyzer(), spelling=True),
+        vec=wf.TEXT(vector=True),
+        num=wf.NUMERIC(),
+    )
+
+
+def test_whoosh_fields_spelling_and_vectors(tmp_path: Path) -> None:
+    """Fields arsearch does not use: spelling words (docnum 0 for every
+    document: falls back) and term vectors (Whoosh's add_document)."""
+    rng = random.Random(9)
+    english = "rendering shading lighting modeling animation texture render shade light model".split()
+
+    def doc(i: int) -> dict[str, Any]:
+        text = " ".join(rng.choice(english) for _ in range(rng.randint(2, 12)))
+        return {"id": f"e{i}", "content": text, "vec": text, "num": i % 7}
+
+    script: list[Batch] = [
+        {"ops": [("add", doc(i)) for i in range(140)]},
+        {"ops": [("add", doc(i)) for i in range(140, 150)]},
+    ]
+    assert_same(tmp_path, script, schema=spelling_schema)
+
+
+def test_vectors_alone_stay_grouped(tmp_path: Path) -> None:
+    schema = lambda: wf.Schema(id=wf.ID(stored=True), vec=wf.TEXT(vector=True), n=wf.NUMERIC(stored=True))  # noqa: E731
+    states: list[bool] = []
+    ops: list[Op] = [("add", {"id": str(i), "vec": f"alpha beta w{i % 5}", "n": i}) for i in range(140)]
+    ops.append(grouped_only(lambda w: states.append(w.pool.grouped)))
+    assert_same(tmp_path, [{"ops": ops}], schema=schema)
+    assert states == [True]
+
+
+def test_field_boost_keyword_argument(tmp_path: Path) -> None:
+    rng = random.Random(4)
+    ops: list[Op] = [
+        ("add", {**make_doc(i, rng), "_body_boost": 1.5, "_boost": 0.5 if i % 2 else 1.0}) for i in range(60)
+    ]
+    assert_same(tmp_path, [{"ops": ops}])
+
+
+def test_iter_postings_matches_whoosh_order(tmp_path: Path) -> None:
+    rng = random.Random(2)
+    docs = [make_doc(i, rng) for i in range(30)]
+    grouped = GroupedSegmentWriter(new_index(tmp_path / "a"), codec=ArabicCodec())
+    stock = SegmentWriter(new_index(tmp_path / "b"), codec=codec_for(SegmentWriter))
+    for d in docs:
+        grouped.add_document(**d)
+        stock.add_document(**d)
+    assert list(grouped.pool.iter_postings()) == list(stock.pool.iter_postings())
+    stock.cancel()
+    grouped.cancel()
+
+
+def test_index_uses_grouped_writer(tmp_path: Path) -> None:
+    ix = Index.create(tmp_path / "ix")
+    ix.add({"id": "1", "title": "المكتبة", "body": "ذهب الطلاب إلى المكتبة"})
+    assert isinstance(ix._writer, GroupedSegmentWriter)
+    assert ix._writer.codec.__class__ is ArabicCodec
+    ix.commit()
+    assert [h.id for h in ix.search("المكتبة")] == ["1"]
+    other = Index.open(tmp_path / "ix")
+    ix.add({"id": "2", "title": "الملعب", "body": "لعب الأطفال"})
+    with pytest.raises(IndexLockedError):
+        other.add({"id": "3", "title": "x", "body": "y"})
+    ix.commit()
+    other.add({"id": "3", "title": "الحديقة", "body": "الأطفال في الحديقة"})
+    other.commit()
+    ix.refresh()
+    assert len(ix) == 3
+
+
+def test_index_multiprocess_writer_still_works(tmp_path: Path) -> None:
+    ix = Index.create(tmp_path / "ix")
+    docs = [{"id": str(i), "title": f"عنوان {i}", "body": f"الزراعة الحديثة كلمة{i % 7}"} for i in range(300)]
+    assert ix.add_many(docs[:150]) == 150
+    assert ix.add_many(docs[150:], procs=2) == 150
+    assert len(ix) == 300
+    assert ix.search("الزراعة").total == 300
+
+
+def test_cancel_after_spill_removes_runs_and_unlocks(tmp_path: Path) -> None:
+    ix = new_index(tmp_path / "ix")
+    rng = random.Random(8)
+    w = GroupedSegmentWriter(ix, codec=ArabicCodec(), limitmb=0.02)
+    for i in range(80):
+        w.add_document(**make_doc(i, rng))
+    assert w.pool.runs
+    w.cancel()
+    assert not list(tmp_path.rglob("*.grun"))
+    w2 = GroupedSegmentWriter(ix, codec=ArabicCodec())  # the lock was released
+    w2.add_document(**make_doc(0, rng))
+    w2.commit()
+    assert ix.doc_count() == 1
