@@ -31,9 +31,10 @@ from typing import Any
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length
 
 from .query import Plan, PlanItem, TermRef
-from .schema import ArabicPositions
+from .schema import ArabicPositions, field_length_bytes
 
 __all__ = ["Engine"]
 
@@ -61,10 +62,23 @@ class _Segment:
     def field_lengths(self, field: str) -> np.ndarray:
         lengths = self.lengths.get(field)
         if lengths is None:
-            dfl = self.reader.doc_field_length
-            lengths = np.fromiter((dfl(d, field, 0) for d in range(self.size)), dtype=np.float64, count=self.size)
+            perdoc = getattr(self.reader, "_perdoc", None)
+            if perdoc is not None and field in self.reader.schema and self.reader.schema[field].scorable:
+                # the segment's length bytes in one read, decoded as doc_field_length does
+                raw = field_length_bytes(perdoc, field)
+                lengths = (
+                    _BYTE_LENGTHS[np.frombuffer(raw, dtype=np.uint8)[: self.size]]
+                    if raw is not None
+                    else np.zeros(self.size)
+                )
+            else:
+                dfl = self.reader.doc_field_length
+                lengths = np.fromiter((dfl(d, field, 0) for d in range(self.size)), dtype=np.float64, count=self.size)
             self.lengths[field] = lengths
         return lengths
+
+
+_BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)  # Whoosh's length byte → length
 
 
 def _read_postings(reader: Any, field: str, btext: bytes, values: bool) -> tuple[np.ndarray, np.ndarray, list[bytes] | None]:

@@ -44,7 +44,7 @@ from .highlight import FORMATS, QueryMatcher, highlight_matches
 from .query import build_plan
 from .schema import ArabicCodec, build_schema
 from .whoosh_query import compile_filter
-from .writer import GroupedSegmentWriter
+from .writer import GroupedMpWriter, GroupedSegmentWriter
 
 __all__ = ["Index", "Hit", "Results", "META_FILE", "FORMAT_VERSION"]
 
@@ -305,8 +305,10 @@ class Index:
         if self._writer is None:
             try:
                 if procs > 1:
-                    self._writer = self._wix.writer(
-                        procs=procs, multisegment=True, limitmb=WRITER_MB, codec=_codec(), subargs={"codec": _codec()}
+                    # What self._wix.writer(procs=...) builds; each sub-process writes
+                    # its own segment with grouped postings (arsearch.writer).
+                    self._writer = GroupedMpWriter(
+                        self._wix, procs=procs, multisegment=True, limitmb=WRITER_MB, codec=_codec(), subargs={"codec": _codec()}
                     )
                 else:
                     # What self._wix.writer(...) builds, with postings grouped per term (arsearch.writer).

@@ -28,10 +28,12 @@ from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from typing import Any
 
+from whoosh import multiproc
+from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
 from whoosh.writing import PostingPool, SegmentWriter
 
-__all__ = ["GroupedPool", "GroupedSegmentWriter"]
+__all__ = ["GroupedPool", "GroupedSegmentWriter", "GroupedMpWriter"]
 
 #: A term's postings: docnum, weight, value, docnum, weight, value, ... in docnum order.
 #: One flat list costs one append per posting and no per-posting tuple.
@@ -361,3 +363,31 @@ class GroupedSegmentWriter(SegmentWriter):  # type: ignore[misc]
                 pdr.close()
         fieldwriter.close()
 
+
+
+class _GroupedSubWriterTask(SubWriterTask):  # type: ignore[misc]
+    """Whoosh's sub-writer process, writing its own segment with a
+    :class:`GroupedSegmentWriter` (Whoosh's pool spills every posting of a
+    batch to disk as pickled tuples and sorts them back)."""
+
+    def run(self) -> None:
+        if self.multisegment:
+            # SubWriterTask.run builds its writer from this module-level name. run()
+            # executes in the child process, so rebinding it there changes nothing
+            # in the parent or in other writers.
+            multiproc.SegmentWriter = GroupedSegmentWriter
+        super().run()
+
+
+class GroupedMpWriter(MpWriter):  # type: ignore[misc]
+    """Whoosh's multi-process writer whose sub-processes write their segments
+    with :class:`GroupedSegmentWriter` (with ``multisegment=True``; otherwise
+    they keep Whoosh's pool, whose runs the parent merges)."""
+
+    def _new_task(self) -> SubWriterTask:
+        task = _GroupedSubWriterTask(
+            self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment
+        )
+        self.tasks.append(task)
+        task.start()
+        return task

@@ -190,3 +190,11 @@ def test_posting_cache_is_bounded_by_postings(monkeypatch: pytest.MonkeyPatch, i
     assert eng._cached == sum(engine._cache_cost(v) for v in eng._cache.values())
     for q, hits in expected.items():  # evictions do not change results
         assert [(h.id, h.score) for h in ix.search(q)] == hits
+
+
+def test_field_lengths_read_in_bulk_equal_whooshs(ix: Index) -> None:
+    eng = ix._get_engine()
+    for seg in eng.segments:
+        for field in ("title", "body"):
+            expected = [seg.reader.doc_field_length(d, field, 0) for d in range(seg.size)]
+            assert seg.field_lengths(field).tolist() == expected

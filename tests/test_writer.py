@@ -352,3 +352,18 @@ def test_cancel_after_spill_removes_runs_and_unlocks(tmp_path: Path) -> None:
     w2.add_document(**make_doc(0, rng))
     w2.commit()
     assert ix.doc_count() == 1
+
+
+def test_multiprocess_writer_gives_the_same_results_as_one_process(tmp_path: Path) -> None:
+    rng = random.Random(11)
+    docs = [{"id": str(i), "title": " ".join(rng.choice(WORDS) for _ in range(3)),
+             "body": " ".join(rng.choice(WORDS) for _ in range(40))} for i in range(400)]
+    one, many = Index.create(tmp_path / "one"), Index.create(tmp_path / "many")
+    one.add_many(docs)
+    many.add_many(docs, procs=2)  # sub-processes write segments with GroupedSegmentWriter
+    assert len(many._wix._segments()) >= 2
+    for query in (WORDS[0], f"{WORDS[1]} {WORDS[2]}", f'"{WORDS[3]} {WORDS[4]}"', WORDS[5][:3] + "*"):
+        a = {h.id: h.score for h in one.search(query, limit=400)}
+        b = {h.id: h.score for h in many.search(query, limit=400)}
+        assert a.keys() == b.keys()
+        assert all(abs(a[k] - b[k]) < 1e-9 for k in a), query
