@@ -1,7 +1,7 @@
 """Indexing and query benchmark: plain Whoosh vs arsearch, side by side.
 
 Indexes the news corpus (news/ant-news.jsonl.gz, each article as
-``{"id", "title", "body"}``) three ways, in one run:
+``{"id", "title", "body"}``) several ways, in one run:
 
 (a) plain Whoosh: ``id=ID(unique, stored)``, ``title``/``body`` = ``TEXT(StandardAnalyzer(),
     stored)`` (title with arsearch's default title boost), one writer
@@ -9,7 +9,9 @@ Indexes the news corpus (news/ant-news.jsonl.gz, each article as
     searched with ``MultifieldParser(["title", "body"], group=OrGroup)`` and
     BM25F with arsearch's default ``B``/``K1``;
 (b) arsearch, one process: ``Index.create(dir)`` then ``ix.add_many(docs)``;
-(c) arsearch with Whoosh's multi-process writer: ``ix.add_many(docs, procs=N)``.
+(c) arsearch with Whoosh's multi-process writer: ``ix.add_many(docs, procs=N)``;
+(d), (e) the same as (b), (c) with ``ranking=FAST_RANKING`` (the light stem
+    alone: the baseline of the relevance issue's latency and size budget).
 
 For each: indexing docs/s (wall time including commit, documents already in
 memory), index size on disk, and query latency (p50/p95/mean, ms) for a fixed
@@ -30,7 +32,7 @@ apart: for arsearch ``highlight_matches`` on each hit's stored body with a
 Usage:
     python benchmarks/bench_search.py [--data DIR] [--limit N] [--procs 2] [--queries 200]
                                       [--passes 3] [--workdir DIR] [--keep] [--json OUT]
-                                      [--only whoosh,arsearch,arsearch-mp]
+                                      [--only whoosh,arsearch,arsearch-mp,arsearch-single,arsearch-single-mp]
 """
 
 from __future__ import annotations
@@ -453,7 +455,7 @@ def table(rows: list[dict[str, Any]]) -> str:
     return format_table(headers, out)
 
 
-ROWS = ("whoosh", "arsearch", "arsearch-mp", "arsearch-single")
+ROWS = ("whoosh", "arsearch", "arsearch-mp", "arsearch-single", "arsearch-single-mp")
 
 
 def run_row(args: argparse.Namespace) -> int:
@@ -465,12 +467,12 @@ def run_row(args: argparse.Namespace) -> int:
         r = bench_whoosh(docs, queries, path, args.passes)
         r.update(name="(a) plain Whoosh", kind="whoosh", procs=1)
     else:
-        procs = args.procs if args.row == "arsearch-mp" else 1
-        single = args.row == "arsearch-single"
+        procs = args.procs if args.row.endswith("-mp") else 1
+        single = args.row.startswith("arsearch-single")
         r = bench_arsearch(docs, queries, path, args.passes, procs, single)
         name = "(b) arsearch" if procs == 1 else f"(c) arsearch procs={procs}"
         if single:
-            name = "(d) arsearch FAST_RANKING (light stem only)"
+            name = "(d) arsearch FAST_RANKING" if procs == 1 else f"(e) arsearch FAST_RANKING procs={procs}"
         r.update(name=name, kind="arsearch", procs=procs)
     r.update(key=args.row, docs=len(docs), docs_per_s=len(docs) / r["index_s"])
     args.row_out.write_text(json.dumps(r), encoding="utf-8")

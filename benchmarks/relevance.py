@@ -15,13 +15,14 @@ hits are part of that time). Only ``whoosh-standard`` bypasses arsearch: it is
 plain Whoosh (see :class:`reference_analyzers.WhooshStandardIndex`).
 
 Rows (``--configs`` takes a comma-separated list of names, or the groups
-``default`` = reference rows + arsearch-default, ``experiments``, ``all``):
+``default`` = reference rows + the two library rows, ``experiments``, ``all``):
 
 * reference rows (:data:`REFERENCE_ROWS` plus the two ``whoosh-standard``
   rows): other analyzers under identical ranking (BM25 k1=1.2 b=0.75, OR,
   title boost 1);
 * ``arsearch-default``: ``Index.memory()`` with no analyzer/ranking, i.e.
-  whatever the library's defaults are when the benchmark runs;
+  whatever the library's defaults are when the benchmark runs, and
+  ``arsearch FAST_RANKING``, the light stem alone;
 * experiments (:data:`EXPERIMENTS`): named variations of analyzer and
   ranking; add one by adding a line to the dict.
 
@@ -513,10 +514,12 @@ NOTES = (
     "add_many, search(query, limit=100)); only the word -> term rules differ between them, and they share "
     "arsearch's tokenizer, BM25 scoring (per field, summed with field boosts), query parser and highlighter.",
     "Reference rows and the 'light' baseline use BM25 k1=1.2 b=0.75, OR, title boost 1.0 (fixed in relevance.py, "
-    "not the library defaults); each other light* row changes one knob, except the last three, which combine the "
-    "one-knob winners (the ...+coord0.5 title=0.5 combination was chosen on the tune half: compare its test column; "
-    "the last row drops its nltk-only ISRI part); "
-    "arsearch-default uses whatever Index.memory() defaults to at run time.",
+    "not the library defaults); each other light* row changes one knob, except the '+...title=0.5' rows, which "
+    "combine the one-knob winners and were chosen on the tune half (compare their test column). Representations "
+    "(surface 'none', ISRI roots, character n-grams 'ngramN') index title and body together in one field each; "
+    "'maxdf=x' skips n-grams found in more than that share of the documents (default 0.1). "
+    "arsearch-default uses whatever Index.memory() defaults to at run time; arsearch FAST_RANKING is the library's "
+    "light-stem-only option.",
     "lucene re-implements Lucene's ArabicAnalyzer word rules (lowercase, digit folding, Savoy stop list unnormalized "
     "and checked before normalization, ArabicNormalizer, ArabicStemmer). Unlike Lucene, arsearch's Index keeps stop "
     "words at index time (they count in document length) and drops them only at query time (unless every query word "
