@@ -183,6 +183,10 @@ class Index:
     ) -> Index:
         """Create an empty index in directory ``path`` (created if missing).
 
+        ``ranking`` defaults to :data:`~arsearch.DEFAULT_RANKING` (light
+        stems, ISRI roots and character 4-grams); its representations are
+        fixed at creation. :data:`~arsearch.FAST_RANKING` (the light stem
+        alone) gives a smaller index that builds several times faster.
         Raises :class:`IndexExistsError` if an index is already there, unless
         ``overwrite``.
         """

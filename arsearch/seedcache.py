@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from .analysis import ANALYZER_VERSION, DEFAULT_ANALYZER
 from .errors import ArsearchError
+from .fields import DEFAULT_RANKING
 from .index import FORMAT_VERSION, META_FILE, Index
 from .sources import PROG, Feed, Reporter, Source, input_kind, os_reason, walk_sources
 
@@ -60,15 +62,16 @@ def cache_root() -> Path:
 
 
 def seeds_digest(sources: Sequence[Source]) -> str:
-    """A hash of the seed files' names, sizes and mtimes, the analyzer version
-    and the index format (and arsearch) version."""
+    """A hash of the seed files' names, sizes and mtimes, the analyzer version,
+    the default ranking and the index format (and arsearch) version."""
     h = hashlib.sha256()
     for src in sources:
         st = src.path.stat()
         h.update(f"{src.label}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     from . import __version__
 
-    h.update(f"{ANALYZER_VERSION}\0{DEFAULT_ANALYZER.version}\0{FORMAT_VERSION}\0{__version__}".encode())
+    ranking = json.dumps(DEFAULT_RANKING.to_json(), sort_keys=True)
+    h.update(f"{ANALYZER_VERSION}\0{DEFAULT_ANALYZER.version}\0{ranking}\0{FORMAT_VERSION}\0{__version__}".encode())
     return h.hexdigest()[:16]
 
 

@@ -173,6 +173,16 @@ def test_seeds_cache_is_rebuilt_when_the_seeds_change(tmp_path: Path, capsys: py
     capsys.readouterr()
 
 
+def test_seeds_cache_key_follows_the_default_ranking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    (folder / "a.txt").write_text("عنوان\nذهب الطلاب إلى المكتبة", encoding="utf-8")
+    srcs = sources.walk_sources(str(folder), sources.Reporter(io.StringIO()), relative=True)
+    before = seedcache.seeds_digest(srcs)
+    monkeypatch.setattr(seedcache, "DEFAULT_RANKING", seedcache.DEFAULT_RANKING.__class__(coordination=0.0))
+    assert seedcache.seeds_digest(srcs) != before
+
+
 def test_seeds_cache_not_writable_falls_back_to_memory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
