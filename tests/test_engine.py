@@ -198,3 +198,39 @@ def test_field_lengths_read_in_bulk_equal_whooshs(ix: Index) -> None:
         for field in ("title", "body"):
             expected = [seg.reader.doc_field_length(d, field, 0) for d in range(seg.size)]
             assert seg.field_lengths(field).tolist() == expected
+
+
+@pytest.mark.parametrize("blocklimit", [2, 3, 512])
+def test_read_postings_equals_whooshs_matchers(tmp_path, monkeypatch: pytest.MonkeyPatch, blocklimit: int) -> None:  # type: ignore[no-untyped-def]
+    """The engine's own block decoding gives what Whoosh's matchers give, for
+    every term and field: several blocks per term, weights all 1, all equal
+    or varied, positions, and one-posting terms."""
+    import arsearch.index as index_module
+    from arsearch.engine import _read_postings
+    from arsearch.schema import ArabicCodec
+
+    monkeypatch.setattr(index_module, "_codec", lambda: ArabicCodec(blocklimit=blocklimit))
+    index = Index.create(tmp_path / "ix")
+    with index:
+        for i, d in enumerate(DOCS * 3):
+            index.add({**d, "id": f"{d['id']}-{i}"})
+    index.delete("3-2")
+    reader = index._get_engine().segments[0].reader
+    checked = 0
+    for field in ("title", "body", "all__isri", "all__ngram4"):
+        fmt = reader.schema[field].format
+        for btext in reader.lexicon(field):
+            ids, weights, vals = _read_postings(reader, field, btext, values=fmt.supports("positions"))
+            m = reader.postings(field, btext)
+            expected = list(m.items_as("positions")) if fmt.supports("positions") else None
+            m = reader.postings(field, btext)
+            exp_ids, exp_weights = [], []
+            while m.is_active():
+                exp_ids.append(m.id())
+                exp_weights.append(m.weight())
+                m.next()
+            assert ids.tolist() == exp_ids and weights.tolist() == exp_weights, (field, btext)
+            if expected is not None:
+                assert [(i, fmt.decode_positions(v)) for i, v in zip(ids.tolist(), vals)] == expected
+            checked += 1
+    assert checked > 100

@@ -223,8 +223,8 @@ def test_postings_writer_bulk_writes_whoosh_bytes(gaps: list[Posting], positions
         docnum += gap
         postings.append((docnum, weight, value, lb))
     fmt = ArabicPositions() if positions else Frequency()
-    codec = ArabicCodec()
-    whoosh = W3PostingsWriter(None, blocklimit=128, compression=codec._compression, inlinelimit=1)
+    codec = ArabicCodec(blocklimit=64)  # small blocks: several per term
+    whoosh = W3PostingsWriter(None, blocklimit=codec._blocklimit, compression=codec._compression, inlinelimit=1)
     expected = _write_term(whoosh, fmt, postings, bulk=False)
     assert _write_term(codec.postings_writer(None), fmt, postings, bulk=False) == expected
     assert _write_term(codec.postings_writer(None), fmt, postings, bulk=True) == expected

@@ -33,6 +33,7 @@ WORDS = (
     "ذهب الطلاب إلى المكتبة العامة لقراءة الكتب الجديدة في الصباح الباكر المدرسة المعلم "
     "الدرس الكتاب القلم الولد البنت البيت السيارة الطريق المدينة القرية الزراعة الماء"
 ).split()
+TEST_BLOCKLIMIT = 32  # small blocks, so that long posting lists span several
 COMMON = "الزراعة"  # in every document: its postings span several blocks
 
 
@@ -84,8 +85,8 @@ def codec_for(writer_cls: type) -> Any:
     """Whoosh's writer gets Whoosh's own W3 codec with ArabicCodec's settings,
     so the reference owes nothing to arsearch's postings writer."""
     if issubclass(writer_cls, GroupedSegmentWriter):
-        return ArabicCodec()
-    reference = ArabicCodec()
+        return ArabicCodec(blocklimit=TEST_BLOCKLIMIT)
+    reference = ArabicCodec(blocklimit=TEST_BLOCKLIMIT)
     return W3Codec(
         blocklimit=reference._blocklimit, compression=reference._compression, inlinelimit=reference._inlinelimit
     )
