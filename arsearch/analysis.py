@@ -52,20 +52,26 @@ _CACHE_LIMIT = 300_000  # distinct surfaces kept before the cache is reset
 _TERM_TABLES: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
 #: Character n-gram sizes an index representation can use ("ngram4" → 4).
 NGRAM_SIZES: dict[str, int] = {"ngram3": 3, "ngram4": 4, "ngram5": 5}
-# Per-process n-gram tables: n → term → its grams.
+# Per-process n-gram tables: n → term → its grams (about 0.5 KB a term).
 _NGRAM_TABLES: dict[int, dict[str, list[str]]] = {}
+_NGRAM_CACHE_LIMIT = 100_000  # terms kept per table before it is reset
 
 
-def _ngram_table(terms: Iterable[str], n: int) -> dict[str, list[str]]:
-    """The n-gram table, holding every one of ``terms``."""
+def _term_ngrams(terms: list[str], n: int) -> list[list[str]]:
+    """The n-grams of each of ``terms``, through the per-process table.
+
+    Looked up once per term and computed where missing, never read back
+    after a reset, so another thread clearing the table is harmless.
+    """
     table = _NGRAM_TABLES.setdefault(n, {})
-    missing = [t for t in set(terms) if t not in table]
-    if missing:
-        if len(table) + len(missing) > _CACHE_LIMIT:
+    grams: list[list[str] | None] = list(map(table.get, terms))
+    if None in grams:
+        if len(table) >= _NGRAM_CACHE_LIMIT:
             table.clear()
-        for t in missing:
-            table[t] = char_ngrams(t, n)
-    return table
+        for i, g in enumerate(grams):
+            if g is None:
+                grams[i] = table[terms[i]] = char_ngrams(terms[i], n)
+    return grams  # type: ignore[return-value]
 
 
 class Token(NamedTuple):
@@ -128,8 +134,7 @@ class Analyzer:
         """The same analyzer (same class and settings) with another stemmer."""
         if stemmer == self.stemmer:
             return self
-        # Memoized (query plans ask for every representation on every search);
-        # clones share the memo, as they share every setting but the stemmer.
+        # Memoized per analyzer: query plans ask for every representation on every search.
         clones: dict[str, Analyzer] = self.__dict__.setdefault("_clones", {})
         clone = clones.get(stemmer)
         if clone is None:
@@ -230,13 +235,12 @@ class Analyzer:
         >>> Analyzer(stemmer="none").ngrams("الكتاب", 4)
         ['#الك', 'الكت', 'لكتا', 'كتاب', 'تاب#']
         """
-        terms = self.terms(text, keep_stopwords=True)
-        return list(chain.from_iterable(map(_ngram_table(terms, n).__getitem__, terms)))
+        return list(chain.from_iterable(_term_ngrams(self.terms(text, keep_stopwords=True), n)))
 
     def word_ngrams(self, surface: str, n: int) -> list[str]:
         """The character ``n``-grams of one word's term (``[]`` if it has no letters)."""
         e = self.entry(surface)
-        return [] if e is None else list(_ngram_table((e[0],), n)[e[0]])
+        return [] if e is None else list(_term_ngrams([e[0]], n)[0])
 
     def _lookup_terms(self, surfaces: list[str], keep_stopwords: bool = False) -> list[str]:
         """The term of each surface word, or ``""`` where it gives no token

@@ -13,10 +13,12 @@ Scoring (per term ``t`` in field ``f``, summed over the query's terms)::
     weight × idf(t, f) × tf × (k1 + 1) / (tf + k1 × (1 − b + b × len_f / avglen_f))
 
 with the BM25 (Robertson/Lucene) idf, ``ln(1 + (N − df + 0.5) / (df + 0.5))``,
-and ``weight`` = field boost × representation weight. (Whoosh's own idf,
-``log(N / (df + 1)) + 1``, keeps common words near 1 and measured lower on
-qa-dev: MRR@10 0.8201 vs 0.8241 for the tuned configuration.) With ``coordination`` c, a document matching m of
-the query's n optional clauses has its score scaled by ``1 − c + c·m/n``.
+and ``weight`` = the field boost in a text field, the representation weight
+in a representation field (times the n-gram's count in the word). (Whoosh's
+own idf, ``log(N / (df + 1)) + 1``, keeps common words near 1 and measured
+lower on qa-dev: MRR@10 0.8201 vs 0.8241 for a tuned configuration.) With
+``coordination`` c, a document matching m of the query's n optional clauses
+has its score scaled by ``1 − c + c·m/n``.
 """
 
 from __future__ import annotations
@@ -280,7 +282,9 @@ class Engine:
         return value
 
     # -- items ------------------------------------------------------------------------
-    def _terms(self, refs: Iterable[TermRef], scores: np.ndarray, matched: np.ndarray) -> None:
+    def _terms(self, refs: Iterable[TermRef], scores: np.ndarray, matched: np.ndarray, strict: bool = False) -> None:
+        """Score ``refs`` into ``scores`` and mark the documents they match;
+        ``strict``: representations score but do not match (+word, -word)."""
         k1p1 = self.k1 + 1.0
         for ref in refs:
             if ref.max_df < 1.0 and self.df(ref.field, ref.term) > ref.max_df * self.n:
@@ -290,9 +294,11 @@ class Engine:
                 continue
             c = ref.weight * self.idf(ref.field, ref.term) * k1p1 if ref.weight else 0.0
             norm = self.norms(ref.field) if c else None
+            marks = not (strict and ref.representation)
             for offset, ids, weights, _ in plist:
                 gids = ids + offset
-                matched[gids] = True
+                if marks:
+                    matched[gids] = True
                 if norm is not None:
                     scores[gids] += c * weights / (weights + norm[gids])
 
@@ -351,7 +357,7 @@ class Engine:
         scores = np.zeros(self.n, dtype=np.float64)
         matched = np.zeros(self.n, dtype=bool)
         if item.kind == "terms":
-            self._terms(item.refs, scores, matched)
+            self._terms(item.refs, scores, matched, strict=item.occur != "should")
         elif item.kind in ("phrase", "near"):
             self._phrase(item, scores, matched)
         else:

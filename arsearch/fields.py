@@ -31,6 +31,7 @@ __all__ = [
     "DEFAULT_FIELDS",
     "DEFAULT_RANKING",
     "FAST_RANKING",
+    "REPRESENTATIONS",
     "ID_FIELD",
     "resolve_fields",
     "rep_field",
@@ -86,9 +87,15 @@ class Ranking:
     ngram_max_df: float = 0.1
 
     def __post_init__(self) -> None:
-        for name, _weight in self.representations:
+        names = [name for name, _weight in self.representations]
+        for name in names:
             if name not in REPRESENTATIONS:
                 raise SchemaError(f"unknown representation {name!r}; choose one of {', '.join(REPRESENTATIONS)}")
+        if len(set(names)) != len(names):
+            raise SchemaError(f"each representation may appear once, not {names}")
+        df = self.ngram_max_df
+        if not isinstance(df, (int, float)) or isinstance(df, bool) or not 0.0 < df <= 1.0:
+            raise SchemaError(f"ngram_max_df must be a number in (0, 1], not {df!r}")
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

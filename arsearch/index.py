@@ -442,7 +442,8 @@ class Index:
     ) -> int:
         """Add (or with ``update``, upsert) many documents, committing every ``batch_size``.
 
-        ``procs > 1`` uses Whoosh's multi-process writer. ``progress(n)`` is
+        ``procs > 1`` uses Whoosh's multi-process writer (each process
+        writing its own segment with arsearch's writer). ``progress(n)`` is
         called with the running count; bad documents raise
         :class:`DocumentError` unless ``on_error(doc, error)`` is given, in
         which case they are reported there and skipped. Returns the number

@@ -172,15 +172,19 @@ class TermRef:
     term: str
     weight: float
     max_df: float = 1.0  # skipped when found in more than this fraction of the documents
+    # A representation (root, n-gram): it makes a document match a ranked
+    # word, but for a required or excluded word it only scores.
+    representation: bool = False
 
 
 @dataclass(frozen=True)
 class PlanItem:
     """One clause, ready to execute.
 
-    ``terms``: a document matches if it has any of ``refs``, and scores the
-    weighted BM25 sum of those it has (a word's representations in every
-    field). ``phrase``: ``words`` in order, in any of ``fields`` (field,
+    ``terms``: a document matches if it has any of ``refs`` (for a required
+    or excluded word, any of its text-field refs), and scores the weighted
+    BM25 sum of those it has (the word in each field, and its
+    representations). ``phrase``: ``words`` in order, in any of ``fields`` (field,
     boost). ``prefix``: any term starting with one of ``prefixes`` in
     ``fields`` (the typed prefix, then the prefix without و/article, which
     never expands to a term in ``skip``).
@@ -220,9 +224,9 @@ def build_plan(
     """Parse ``query`` and turn it into a :class:`Plan` over ``search_fields``.
 
     Each plain word becomes one ``terms`` item holding its term in every
-    searched text field (weighted by the field boost) and, for each extra
-    representation in ``ranking``, that representation's term (weighted by
-    field boost × representation weight).
+    searched text field (weighted by the field boost) and, when every text
+    field is searched, its term in each representation of ``ranking``
+    (weighted by the representation's weight; n-grams each).
 
     >>> from arsearch.fields import DEFAULT_FIELDS, Ranking
     >>> plan = build_plan("المكتبات", DEFAULT_FIELDS, Analyzer(), Ranking(), ["title", "body"])
@@ -257,11 +261,11 @@ def build_plan(
                 n = NGRAM_SIZES.get(rep_name)
                 if n:  # every n-gram of the word; the engine skips the frequent ones
                     for gram, k in Counter(rep.word_ngrams(word, n)).items():
-                        refs.append(TermRef(rep_field(rep_name), gram, weight * k, ranking.ngram_max_df))
+                        refs.append(TermRef(rep_field(rep_name), gram, weight * k, ranking.ngram_max_df, True))
                     continue
                 e = rep.entry(word)
                 if e is not None:
-                    refs.append(TermRef(rep_field(rep_name), e[0], weight))
+                    refs.append(TermRef(rep_field(rep_name), e[0], weight, representation=True))
         return tuple(refs)
 
     for c in clauses:

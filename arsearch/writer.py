@@ -364,7 +364,6 @@ class GroupedSegmentWriter(SegmentWriter):  # type: ignore[misc]
         fieldwriter.close()
 
 
-
 class _GroupedSubWriterTask(SubWriterTask):  # type: ignore[misc]
     """Whoosh's sub-writer process, writing its own segment with a
     :class:`GroupedSegmentWriter` (Whoosh's pool spills every posting of a

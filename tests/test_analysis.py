@@ -238,10 +238,39 @@ def test_ngram_cache_resets_do_not_change_results(monkeypatch: pytest.MonkeyPatc
     none = Analyzer(stemmer="none")
     text = "قال وزير الخارجية إن المفاوضات مستمرة مع الوزير"
     expected = none.ngrams(text, 4)
-    monkeypatch.setattr(analysis, "_CACHE_LIMIT", 3)
+    monkeypatch.setattr(analysis, "_NGRAM_CACHE_LIMIT", 3)  # resets in the middle of one text
     analysis._NGRAM_TABLES.clear()
     assert none.ngrams(text, 4) == expected
     assert none.ngrams(text, 4) == expected
+    assert none.word_ngrams("المفاوضات", 4) == ["#الم", "المف", "لمفا", "مفاو", "فاوض", "اوضا", "وضات", "ضات#"]
+
+
+def test_ngram_cache_is_safe_across_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    import arsearch.analysis as analysis
+
+    monkeypatch.setattr(analysis, "_NGRAM_CACHE_LIMIT", 2)  # constant resets while others read
+    none = Analyzer(stemmer="none")
+    words = ["كتاب", "شمس", "قمر", "نجم", "بحر", "نهر", "جبل", "سهل"]
+    expected = {w: none.word_ngrams(w, 4) for w in words}
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(300):
+                for w in words:
+                    assert none.word_ngrams(w, 4) == expected[w]
+                assert none.ngrams(" ".join(words), 4) == [g for w in words for g in expected[w]]
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
 
 
 def test_with_stemmer_is_memoized_and_equal_to_a_fresh_analyzer() -> None:

@@ -234,3 +234,20 @@ def test_read_postings_equals_whooshs_matchers(tmp_path, monkeypatch: pytest.Mon
                 assert [(i, fmt.decode_positions(v)) for i, v in zip(ids.tolist(), vals)] == expected
             checked += 1
     assert checked > 100
+
+
+def test_required_and_excluded_words_ignore_representation_matches() -> None:
+    docs = [
+        {"id": "a", "title": "", "body": "العتاب طويل"},  # shares تاب# with كتاب, not the word
+        {"id": "b", "title": "", "body": "الكاتب طويل"},  # shares the root كتب and تاب#
+        {"id": "c", "title": "", "body": "النهر طويل"},
+        {"id": "d", "title": "", "body": "الكتاب طويل"},
+    ] + [{"id": f"f{i}", "title": "", "body": f"نص آخر رقم {i}"} for i in range(20)]
+    index = _memory(Ranking(coordination=0.5, representations=(("isri", 0.3), ("ngram4", 0.7))), docs)
+    assert [h.id for h in index.search("+كتاب")] == ["d"]
+    assert sorted(h.id for h in index.search("طويل -كتاب")) == ["a", "b", "c"]
+    and_ranking = Ranking(operator="and", representations=(("isri", 0.3), ("ngram4", 0.7)))
+    assert [h.id for h in _memory(and_ranking, docs).search("كتاب طويل")] == ["d"]
+    # ranked words still match through the representations (recall), the word itself first
+    assert [h.id for h in index.search("كتاب")][0] == "d"
+    assert {"a", "b"} <= {h.id for h in index.search("كتاب")}

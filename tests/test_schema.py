@@ -285,3 +285,18 @@ def test_arabic_text_index_frequency_values_like_whoosh_frequency() -> None:
     assert got == {t: (n, float(n), pack_uint(n)) for t, n in counts.items()}  # Frequency.word_values' value
     assert sorted(n for n, _w, _v in got.values()) == [1, 3, 70]
     assert all(type(w) is float for _f, w, _v in got.values())
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"representations": (("isri", 0.3), ("isri", 0.5))}, "once"),
+        ({"ngram_max_df": 0.0}, "ngram_max_df"),
+        ({"ngram_max_df": 1.5}, "ngram_max_df"),
+        ({"ngram_max_df": "0.1"}, "ngram_max_df"),
+        ({"ngram_max_df": True}, "ngram_max_df"),
+    ],
+)
+def test_ranking_rejects_bad_representation_settings(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(SchemaError, match=message):
+        Ranking(**kwargs)  # type: ignore[arg-type]
