@@ -228,6 +228,18 @@ class Analyzer:
         """Just the terms of :meth:`analyze`, in order."""
         return list(filter(None, self._lookup_terms(WORD_PATTERN.findall(text), keep_stopwords)))
 
+    def for_representation(self, name: str) -> tuple[Analyzer, int]:
+        """The analyzer that indexes ranking representation ``name`` and its
+        n-gram size (0: one term per word). N-grams come from the normalized,
+        unstemmed word; any other representation is a stemmer.
+
+        >>> a, n = Analyzer().for_representation("ngram4")
+        >>> a.stemmer, n
+        ('none', 4)
+        """
+        n = NGRAM_SIZES.get(name, 0)
+        return self.with_stemmer("none" if n else name), n
+
     def ngrams(self, text: str, n: int) -> list[str]:
         """The character ``n``-grams (:func:`~arsearch.tokenize.char_ngrams`)
         of every term of ``text``, stop words included, in order.

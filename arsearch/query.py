@@ -25,7 +25,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
-from .analysis import NGRAM_SIZES, Analyzer
+from .analysis import Analyzer
 from .fields import Field, Ranking, rep_field
 from .stem import strip_article
 from .tokenize import WORD_PATTERN
@@ -234,7 +234,7 @@ def build_plan(
     [('title', 'مكتب', 0.5), ('body', 'مكتب', 1.0)]
     """
     clauses = parse_query(query, fields)
-    reps = [(s, w, analyzer.with_stemmer("none" if s in NGRAM_SIZES else s)) for s, w in ranking.representations]
+    reps = [(s, w, *analyzer.for_representation(s)) for s, w in ranking.representations]
     keep_stops = only_stopwords(clauses, analyzer)
     items: list[PlanItem] = []
 
@@ -255,10 +255,9 @@ def build_plan(
             elif spec.kind == "text":
                 refs.append(TermRef(name, main[0], spec.boost))
         if all_text <= set(names):  # the representations hold every text field
-            for rep_name, weight, rep in reps:
+            for rep_name, weight, rep, n in reps:
                 if weight <= 0:
                     continue
-                n = NGRAM_SIZES.get(rep_name)
                 if n:  # every n-gram of the word; the engine skips the frequent ones
                     for gram, k in Counter(rep.word_ngrams(word, n)).items():
                         refs.append(TermRef(rep_field(rep_name), gram, weight * k, ranking.ngram_max_df, True))

@@ -31,7 +31,7 @@ from whoosh.formats import Positions
 from whoosh.system import _INT_SIZE, pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from .analysis import NGRAM_SIZES, Analyzer
+from .analysis import Analyzer
 from .fields import DEFAULT_FIELDS, DEFAULT_RANKING, ID_FIELD, Field, Ranking, rep_field, resolve_fields
 from .whoosh_analysis import ArabicTokenizer
 
@@ -93,9 +93,8 @@ class ArabicText(wf.TEXT):  # type: ignore[misc]
         if not isinstance(value, str):
             yield from super().index(value, **kwargs)
             return
-        ngram = getattr(self, "ngram", 0)  # absent from fields pickled before n-grams existed
-        if ngram:
-            terms = self.analyzer.analyzer.ngrams(value, ngram)
+        if self.ngram:
+            terms = self.analyzer.analyzer.ngrams(value, self.ngram)
         else:
             terms = self.analyzer.analyzer.terms(value, keep_stopwords=True)
         if isinstance(self.format, Positions):
@@ -301,8 +300,7 @@ def build_schema(fields: Mapping[str, Field], analyzer: Analyzer, ranking: Ranki
             schema.add(name, wf.DATETIME(stored=f.stored, sortable=True))
     for rep_name, _weight in ranking.representations:
         # One field per representation over all text fields; no positions
-        # (phrases use the text fields). N-grams come from the unstemmed word.
-        n = NGRAM_SIZES.get(rep_name, 0)
-        rep = analyzer.with_stemmer("none" if n else rep_name)
+        # (phrases use the text fields).
+        rep, n = analyzer.for_representation(rep_name)
         schema.add(rep_field(rep_name), ArabicText(rep, phrase=False, ngram=n))
     return schema
