@@ -64,18 +64,9 @@ class _Segment:
     def field_lengths(self, field: str) -> np.ndarray:
         lengths = self.lengths.get(field)
         if lengths is None:
-            perdoc = getattr(self.reader, "_perdoc", None)
-            if perdoc is not None and field in self.reader.schema and self.reader.schema[field].scorable:
-                # the segment's length bytes in one read, decoded as doc_field_length does
-                raw = field_length_bytes(perdoc, field)
-                lengths = (
-                    _BYTE_LENGTHS[np.frombuffer(raw, dtype=np.uint8)[: self.size]]
-                    if raw is not None
-                    else np.zeros(self.size)
-                )
-            else:
-                dfl = self.reader.doc_field_length
-                lengths = np.fromiter((dfl(d, field, 0) for d in range(self.size)), dtype=np.float64, count=self.size)
+            # the segment's length bytes (one read from a W3 segment), decoded as doc_field_length does
+            raw = field_length_bytes(getattr(self.reader, "_perdoc", self.reader), field)
+            lengths = _BYTE_LENGTHS[np.frombuffer(raw, dtype=np.uint8)[: self.size]] if raw is not None else np.zeros(self.size)
             self.lengths[field] = lengths
         return lengths
 
