@@ -27,6 +27,7 @@ import copy
 import re
 from collections.abc import Iterable
 from itertools import chain, compress, count, repeat
+from operator import is_
 from typing import Any, NamedTuple
 
 from .chars import make_translation_table
@@ -55,6 +56,9 @@ NGRAM_SIZES: dict[str, int] = {"ngram3": 3, "ngram4": 4, "ngram5": 5}
 # Per-process n-gram tables: n → term → its grams (about 0.5 KB a term).
 _NGRAM_TABLES: dict[int, dict[str, list[str]]] = {}
 _NGRAM_CACHE_LIMIT = 100_000  # terms kept per table before it is reset
+# Per-process surface → n-grams of its term (stop words kept; [] for no
+# term), keyed by analyzer configuration and n: one lookup per word.
+_SURFACE_NGRAMS: dict[tuple[str, int], dict[str, list[str]]] = {}
 
 
 def _term_ngrams(terms: list[str], n: int) -> list[list[str]]:
@@ -68,10 +72,29 @@ def _term_ngrams(terms: list[str], n: int) -> list[list[str]]:
     if None in grams:
         if len(table) >= _NGRAM_CACHE_LIMIT:
             table.clear()
-        for i, g in enumerate(grams):
-            if g is None:
-                grams[i] = table[terms[i]] = char_ngrams(terms[i], n)
+        # only the missing terms reach Python (found in C, not by a loop over all)
+        computed = {term: char_ngrams(term, n) for term in set(compress(terms, map(is_, grams, repeat(None))))}
+        table.update(computed)
+        grams = list(map(computed.get, terms, grams))
     return grams  # type: ignore[return-value]
+
+
+# The last long text's words: an index gives the same str object (all text
+# fields joined) to each ranking representation's analyzer in turn.
+_LAST_SURFACES: list[tuple[str, list[str]]] = [("", [])]
+_MEMO_MIN_CHARS = 256
+
+
+def _surfaces(text: str) -> list[str]:
+    """``WORD_PATTERN.findall(text)``, remembered for the last long text
+    (by identity; the list is shared: callers must not modify it)."""
+    last = _LAST_SURFACES[0]
+    if last[0] is text:
+        return last[1]
+    surfaces = WORD_PATTERN.findall(text)
+    if len(text) >= _MEMO_MIN_CHARS:
+        _LAST_SURFACES[0] = (text, surfaces)  # one assignment: safe across threads
+    return surfaces
 
 
 class Token(NamedTuple):
@@ -154,6 +177,7 @@ class Analyzer:
         cache_key = f"{type(self).__module__}.{type(self).__qualname__}|{self._key}"  # per class and settings
         self._cache = _CACHES.setdefault(cache_key, {})
         self._term_tables = _TERM_TABLES.setdefault(cache_key, ({}, {}))
+        self._cache_key = cache_key
 
     def __getstate__(self) -> dict[str, Any]:
         return {"stemmer": self.stemmer, "stopwords": self.stopwords, "fold_hamza_seats": self.fold_hamza_seats}
@@ -226,7 +250,7 @@ class Analyzer:
 
     def terms(self, text: str, keep_stopwords: bool = False) -> list[str]:
         """Just the terms of :meth:`analyze`, in order."""
-        return list(filter(None, self._lookup_terms(WORD_PATTERN.findall(text), keep_stopwords)))
+        return list(filter(None, self._lookup_terms(_surfaces(text), keep_stopwords)))
 
     def for_representation(self, name: str) -> tuple[Analyzer, int]:
         """The analyzer that indexes ranking representation ``name`` and its
@@ -247,7 +271,27 @@ class Analyzer:
         >>> Analyzer(stemmer="none").ngrams("الكتاب", 4)
         ['#الك', 'الكت', 'لكتا', 'كتاب', 'تاب#']
         """
-        return list(chain.from_iterable(_term_ngrams(self.terms(text, keep_stopwords=True), n)))
+        return list(chain.from_iterable(self.ngram_lists(text, n)))
+
+    def ngram_lists(self, text: str, n: int) -> list[list[str]]:
+        """Each word's n-grams, as :meth:`ngrams` gives them joined (``[]``
+        for a word without a term). The lists are shared: do not modify them."""
+        surfaces = _surfaces(text)
+        table = _SURFACE_NGRAMS.setdefault((self._cache_key, n), {})
+        grams: list[list[str] | None] = list(map(table.get, surfaces))
+        if None in grams:
+            if len(table) >= _CACHE_LIMIT:
+                table.clear()
+            # only the missing surfaces reach Python (found in C)
+            missing = list(set(compress(surfaces, map(is_, grams, repeat(None)))))
+            terms = self._lookup_terms(missing, keep_stopwords=True)
+            found = {surface: [] for surface, term in zip(missing, terms) if not term}
+            with_term = [(surface, term) for surface, term in zip(missing, terms) if term]
+            found.update(zip([s for s, _ in with_term], _term_ngrams([t for _, t in with_term], n)))
+            table.update(found)
+            # never read back from the shared table: another thread may clear it
+            grams = list(map(found.get, surfaces, grams))
+        return grams  # type: ignore[return-value]
 
     def word_ngrams(self, surface: str, n: int) -> list[str]:
         """The character ``n``-grams of one word's term (``[]`` if it has no letters)."""
@@ -263,15 +307,17 @@ class Analyzer:
             if len(keep) >= _CACHE_LIMIT:
                 keep.clear()
                 drop.clear()
-            for i, term in enumerate(terms):
-                if term is None:
-                    surface = surfaces[i]
-                    e = self.entry(surface)
-                    kept = "" if e is None else e[0]
-                    dropped = "" if e is None or e[1] else kept
-                    keep[surface] = kept
-                    drop[surface] = dropped
-                    terms[i] = kept if keep_stopwords else dropped
+            # only the missing surfaces reach Python (found in C, not by a loop over all)
+            found: dict[str, str] = {}
+            for surface in set(compress(surfaces, map(is_, terms, repeat(None)))):
+                e = self.entry(surface)
+                kept = "" if e is None else e[0]
+                dropped = "" if e is None or e[1] else kept
+                keep[surface] = kept
+                drop[surface] = dropped
+                found[surface] = kept if keep_stopwords else dropped
+            # never read back from the shared tables: another thread may clear them
+            terms = list(map(found.get, surfaces, terms))
         return terms  # type: ignore[return-value]
 
 

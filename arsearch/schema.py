@@ -7,8 +7,11 @@ the arsearch analyzer. Field boosts are applied at query time by the engine
 
 from __future__ import annotations
 
+import pickle
 import random
+import struct
 import sys
+import zlib
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -16,6 +19,7 @@ from itertools import chain
 from operator import sub as _sub
 from typing import Any
 
+import numpy as np
 from whoosh import fields as wf
 from whoosh.codec.whoosh3 import (
     LENGTHS_COLUMN,
@@ -23,6 +27,7 @@ from whoosh.codec.whoosh3 import (
     W3FieldWriter,
     W3PerDocReader,
     W3PostingsWriter,
+    WHOOSH3_HEADER_MAGIC,
     W3Segment,
     _lenfield,
 )
@@ -89,41 +94,57 @@ class ArabicText(wf.TEXT):  # type: ignore[misc]
             self.format = ArabicPositions()
         self.ngram = ngram  # > 0: index each term's character n-grams instead (no positions)
 
+    def frequencies(self, value: Any) -> Counter[str] | None:
+        """Each term's count in ``value`` for a frequency-only field (no
+        positions) and a str value: the postings :meth:`index` would yield,
+        as a Counter the grouped writer stores in bulk. None otherwise."""
+        if not isinstance(value, str) or isinstance(self.format, Positions):
+            return None
+        if self.ngram:
+            return Counter(chain.from_iterable(self.analyzer.analyzer.ngram_lists(value, self.ngram)))
+        return Counter(self.analyzer.analyzer.terms(value, keep_stopwords=True))
+
+    @staticmethod
+    def frequency_postings(counts: Counter[str]) -> Iterator[tuple[bytes, int, float, bytes]]:
+        """:meth:`index`'s postings for :meth:`frequencies`' counts."""
+        # Shared weight and value objects for the usual small counts: the
+        # grouped writer holds them until commit (Frequency values are
+        # joined per block, so sharing does not change the bytes).
+        for w, n in counts.items():
+            if n < _SMALL_COUNTS:
+                yield (w.encode("utf-8"), n, _COUNT_WEIGHTS[n], _COUNT_VALUES[n])
+            else:
+                yield (w.encode("utf-8"), n, float(n), pack_uint(n))
+
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         if not isinstance(value, str):
             yield from super().index(value, **kwargs)
+            return
+        counts = self.frequencies(value)
+        if counts is not None:
+            yield from self.frequency_postings(counts)
             return
         if self.ngram:
             terms = self.analyzer.analyzer.ngrams(value, self.ngram)
         else:
             terms = self.analyzer.analyzer.terms(value, keep_stopwords=True)
-        if isinstance(self.format, Positions):
-            poses: dict[str, list[int]] = {}
-            for i, term in enumerate(terms):
-                pl = poses.get(term)
-                if pl is None:
-                    poses[term] = [i]
-                else:
-                    pl.append(i)
-            # ArabicPositions.encode inlined; most terms occur once in a
-            # document: same bytes without an array. Weights are shared
-            # float objects (the grouped writer holds them until commit).
-            for w, pl in poses.items():
-                n = len(pl)
-                if n == 1:
-                    yield (w.encode("utf-8"), 1, 1.0, _ONE_POSITION + pl[0].to_bytes(4, sys.byteorder))
-                else:
-                    weight = _COUNT_WEIGHTS[n] if n < _SMALL_COUNTS else float(n)
-                    yield (w.encode("utf-8"), n, weight, pack_uint(n) + array("I", pl).tobytes())
-        else:
-            # Shared weight and value objects for the usual small counts: the
-            # grouped writer holds them until commit (Frequency values are
-            # joined per block, so sharing does not change the bytes).
-            for w, n in Counter(terms).items():
-                if n < _SMALL_COUNTS:
-                    yield (w.encode("utf-8"), n, _COUNT_WEIGHTS[n], _COUNT_VALUES[n])
-                else:
-                    yield (w.encode("utf-8"), n, float(n), pack_uint(n))
+        poses: dict[str, list[int]] = {}
+        for i, term in enumerate(terms):
+            pl = poses.get(term)
+            if pl is None:
+                poses[term] = [i]
+            else:
+                pl.append(i)
+        # ArabicPositions.encode inlined; most terms occur once in a
+        # document: same bytes without an array. Weights are shared
+        # float objects (the grouped writer holds them until commit).
+        for w, pl in poses.items():
+            n = len(pl)
+            if n == 1:
+                yield (w.encode("utf-8"), 1, 1.0, _ONE_POSITION + pl[0].to_bytes(4, sys.byteorder))
+            else:
+                weight = _COUNT_WEIGHTS[n] if n < _SMALL_COUNTS else float(n)
+                yield (w.encode("utf-8"), n, weight, pack_uint(n) + array("I", pl).tobytes())
 
 
 class _LengthCache:
@@ -166,10 +187,31 @@ def field_length_bytes(lengths: Any, fieldname: str) -> bytes | None:
     return bytes(length_to_byte(dfl(d, fieldname, 0) or 0) for d in range(doccount))
 
 
+#: Posting blocks whose pickle is shorter are written uncompressed (see _PostingsWriter._write_block).
+_COMPRESS_MIN = 64
+# zlib's default 32 KB window and 128 KB hash make every compress() set up
+# ~256 KB of state: most of the time of compressing a posting block of a few
+# hundred bytes (50 µs of 55 on the 2-core benchmark machine). A 4 KB window
+# (blocks of 512 postings pickle to a few KB) and a small hash take 5 µs and
+# give the same sizes on posting blocks (the stream header differs);
+# zlib.decompress reads the window size from that header.
+_DEFLATE_WBITS = 12
+_DEFLATE_MEMLEVEL = 4
+
+
+def _deflate(data: bytes, level: int) -> bytes:
+    """``zlib.compress(data, level)`` with a small window and hash (the same
+    format: any zlib reader decompresses it)."""
+    c = zlib.compressobj(level, zlib.DEFLATED, _DEFLATE_WBITS, _DEFLATE_MEMLEVEL)
+    return c.compress(data) + c.flush()
+
+
 class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
-    """Whoosh's W3 postings writer, writing the same bytes with less Python
-    per posting: list minification in C loops, and whole blocks at a time
-    from :meth:`add_postings_bulk`."""
+    """Whoosh's W3 postings writer with less Python per posting: list
+    minification in C loops, whole blocks at a time from
+    :meth:`add_postings_bulk` and :meth:`add_frequency_postings`. The blocks
+    and term statistics are Whoosh's; only the compression differs (small
+    blocks raw, a small zlib window), which any W3 reader decodes."""
 
     def _mini_ids(self) -> tuple[Any, ...]:
         ids = self._ids
@@ -187,6 +229,38 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         if weights.count(first) == n:
             return first
         return tuple(weights)
+
+    def _write_block(self, last: bool = False) -> None:
+        # Whoosh's _write_block, except that blocks whose pickle is under
+        # _COMPRESS_MIN bytes are stored uncompressed, as its comment means to
+        # ("less than 20 bytes, don't bother compressing": the next line undoes
+        # it). zlib's set-up cost dominates such blocks and adds bytes to them.
+        if not self._blockcount:
+            self._postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        data = pickle.dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), 2)
+        comp = self._compression if len(data) >= _COMPRESS_MIN else 0
+        if comp:
+            data = _deflate(data, comp)
+        ids = self._ids
+        info = pickle.dumps(
+            (
+                len(ids),
+                ids[-1],
+                self._maxweight,
+                comp,
+                length_to_byte(self._minlength),
+                length_to_byte(self._maxlength),
+            ),
+            2,
+        )
+        postfile = self._postfile
+        blocklength = len(info) + len(data)
+        postfile.write_int(-blocklength if last else blocklength)
+        postfile.write(info)
+        postfile.write(data)
+        self._blockcount += 1
+        self._new_block()
 
     def add_postings_bulk(
         self, ids: Sequence[int], weights: Sequence[float], values: Sequence[bytes | None], lenbytes: bytes | None
@@ -223,6 +297,73 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
                 self._write_block()
 
 
+    def add_frequency_postings(self, ids: np.ndarray, freqs: np.ndarray, lenbytes: bytes | None) -> None:
+        """Write one term's postings of a Frequency field (weight = count,
+        value = ``pack_uint(count)``) after ``start_postings``: ``ids``
+        (increasing docnums) and ``freqs`` as NumPy arrays, ``lenbytes[docnum]``
+        each document's length byte (None: all 0). Every block is written
+        here, in the bytes and term statistics :meth:`add_posting` and
+        ``_write_block`` would give, with C loops instead of a Python step
+        per posting."""
+        if self._ids or self._byteids or self._blockcount:
+            raise ValueError("add_frequency_postings writes a whole term's postings (document ids only)")
+        postfile = self._postfile
+        terminfo = self._terminfo
+        limit = self._blocklimit
+        all_ids = ids.tolist()
+        all_freqs = freqs.tolist()
+        n = len(all_ids)
+        postfile.write(WHOOSH3_HEADER_MAGIC)
+        for start in range(0, n, limit):
+            block_ids = all_ids[start : start + limit] if n > limit else all_ids
+            block_freqs = all_freqs[start : start + limit] if n > limit else all_freqs
+            count = len(block_ids)
+            top_freq = max(block_freqs)
+            maxweight = float(top_freq)
+            # _mini_weights: None when every weight is 1.0, one float when all are equal
+            if top_freq == 1:
+                weights: Any = None
+            elif min(block_freqs) == top_freq:
+                weights = maxweight
+            else:
+                weights = tuple(map(float, block_freqs))
+            minlength: int | None = None
+            maxlength = 0
+            if lenbytes is not None:
+                lbs = bytes(map(lenbytes.__getitem__, block_ids))
+                top = max(lbs)
+                if top:
+                    # add_posting ignores zero lengths for the minimum
+                    low = min(lbs) or min(lbs.replace(b"\x00", b""))
+                    minlength = byte_to_length(low)
+                    maxlength = byte_to_length(top)
+            # W3TermInfo.add_block
+            terminfo._weight += float(sum(block_freqs))
+            terminfo._df += count
+            terminfo._minlength = minlength if terminfo._minlength is None else min(terminfo._minlength, minlength)
+            terminfo._maxlength = max(terminfo._maxlength, maxlength)
+            terminfo._maxweight = max(terminfo._maxweight, maxweight)
+            if terminfo._minid is None:
+                terminfo._minid = block_ids[0]
+            last_id = block_ids[-1]
+            terminfo._maxid = last_id
+            # _write_block: delta-coded ids, weights, the values joined (4-byte big-endian counts)
+            deltas = tuple(map(_sub, block_ids, chain((0,), block_ids)))
+            values = struct.pack(">%dI" % count, *block_freqs)
+            data = pickle.dumps((deltas, weights, values), 2)
+            comp = self._compression if len(data) >= _COMPRESS_MIN else 0
+            if comp:
+                data = _deflate(data, comp)
+            info = pickle.dumps(
+                (count, last_id, maxweight, comp, length_to_byte(minlength), length_to_byte(maxlength)), 2
+            )
+            blocklength = len(info) + len(data)
+            postfile.write_int(-blocklength if start + limit >= n else blocklength)
+            postfile.write(info)
+            postfile.write(data)
+            self._blockcount += 1
+
+
 class _FieldWriter(W3FieldWriter):  # type: ignore[misc]
     def add_postings(self, schema: Any, lengths: Any, items: Any) -> Any:
         return super().add_postings(schema, _LengthCache(lengths) if lengths else lengths, items)
@@ -243,18 +384,21 @@ class _FieldWriter(W3FieldWriter):  # type: ignore[misc]
                 lenbytes = field_length_bytes(lengths, fieldname)
                 lastfn = fieldname
             self.start_term(btext)
-            self._postwriter.add_postings_bulk(postings[0::3], postings[1::3], postings[2::3], lenbytes)
+            if isinstance(postings, list):
+                self._postwriter.add_postings_bulk(postings[0::3], postings[1::3], postings[2::3], lenbytes)
+            else:  # a Frequency field's (docnums, counts) arrays from the pool's bulk store
+                self._postwriter.add_frequency_postings(postings[0], postings[1], lenbytes)
             self.finish_term()
         if lastfn is not None:
             self.finish_field()
 
 
 class ArabicCodec(W3Codec):  # type: ignore[misc]
-    """Whoosh's W3 codec, zlib level 1 for posting blocks, with faster
-    writers of the same bytes: cached field lengths for Whoosh's posting
-    stream, whole-term block writes for :mod:`arsearch.writer`'s grouped
-    postings. Recorded in each segment, so it must stay importable under
-    this name."""
+    """Whoosh's W3 codec, zlib level 1 for posting blocks (raw under 64
+    bytes), with faster writers of the same postings: cached field lengths
+    for Whoosh's posting stream, whole-term block writes for
+    :mod:`arsearch.writer`'s grouped postings and bulk stores. Recorded in
+    each segment, so it must stay importable under this name."""
 
     # 512 postings a block (Whoosh: 128): the engine reads whole posting lists,
     # never skips blocks, and pays a fixed cost per block; on 20,000 news

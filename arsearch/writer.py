@@ -11,6 +11,12 @@ writes each term's postings a block at a time
 (:meth:`arsearch.schema._FieldWriter.add_grouped_postings`). The files are
 byte for byte those of Whoosh's writer with the same codec.
 
+Frequency fields (ranking representations: a word's root, its character
+4-grams; most of an index's postings) go to a bulk store instead: each
+document's term counts are appended to three arrays (term id, docnum, count)
+with C loops, grouped per term with one NumPy sort at commit, and written a
+whole term at a time (:meth:`arsearch.schema._PostingsWriter.add_frequency_postings`).
+
 Anything that breaks the one assumption (a term's postings in increasing
 document order) — Whoosh's spelling words, a field yielding the same term
 twice for a document, postings added out of order by other code — switches
@@ -24,12 +30,17 @@ from __future__ import annotations
 
 import heapq
 import pickle
+from array import array
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from operator import itemgetter
+from itertools import compress, count, repeat
+from operator import is_, itemgetter
 from typing import Any
 
+import numpy as np
 from whoosh import multiproc
 from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.system import pack_uint
 from whoosh.util import random_name
 from whoosh.writing import PostingPool, SegmentWriter
 
@@ -38,14 +49,84 @@ __all__ = ["GroupedPool", "GroupedSegmentWriter", "GroupedMpWriter"]
 #: A term's postings: docnum, weight, value, docnum, weight, value, ... in docnum order.
 #: One flat list costs one append per posting and no per-posting tuple.
 Postings = list[Any]
+#: A Frequency field's term postings from the bulk store: docnums and counts.
+FreqPostings = tuple[np.ndarray, np.ndarray]
 TermPostings = tuple[str, bytes, Postings]
 
 # Rough memory per posting (three list slots and the value's bytes object
 # header) and per new term (dict entry, list, key object), for the limit.
 _POSTING_BYTES = 64
 _TERM_BYTES = 200
+# The same in a bulk store: three array items; a vocabulary entry.
+_BULK_POSTING_BYTES = 16
+_BULK_TERM_BYTES = 120
 # Runs joined at once at commit (one open file each); more are joined in steps.
 _MAX_OPEN_RUNS = 64
+
+
+class _FreqStore:
+    """One Frequency field's postings as parallel arrays (term id, docnum,
+    count), appended a document at a time without a Python step per
+    posting: the pool's store for ranking representations, whose postings
+    are most of an index's (a word's 4-grams, its root)."""
+
+    __slots__ = ("vocab", "termids", "docnums", "counts", "lastdoc")
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+        self.termids = array("q")
+        self.docnums = array("I")
+        self.counts = array("I")
+        self.lastdoc = -1
+
+    def add(self, docnum: int, counts: Counter[str]) -> int:
+        """Add a document's term counts (docnum above every earlier one);
+        returns the number of new terms."""
+        vocab = self.vocab
+        # one vocabulary lookup per posting, in C; only new terms reach Python
+        ids = list(map(vocab.get, counts))
+        new = 0
+        if None in ids:
+            start = len(vocab)
+            added = dict(zip(compress(counts, map(is_, ids, repeat(None))), count(start)))
+            vocab.update(added)
+            ids = list(map(added.get, counts, ids))
+            new = len(added)
+        self.termids.extend(ids)
+        self.counts.extend(counts.values())
+        self.docnums.extend(repeat(docnum, len(counts)))
+        self.lastdoc = docnum
+        return new
+
+    def __len__(self) -> int:
+        return len(self.termids)
+
+    def iter_terms(self) -> Iterator[tuple[bytes, FreqPostings]]:
+        """``(btext, (docnums, counts))`` in term order, docnums increasing."""
+        if not self.vocab:
+            return
+        terms = sorted(self.vocab)  # str order is UTF-8 byte order
+        ids = np.fromiter(map(self.vocab.__getitem__, terms), dtype=np.int64, count=len(terms))
+        rank = np.empty(len(terms), dtype=np.int64)
+        rank[ids] = np.arange(len(terms))
+        keys = rank[np.frombuffer(self.termids, dtype=np.int64)]
+        # stable: each term's postings stay in arrival (= docnum) order
+        order = np.argsort(keys, kind="stable")
+        docnums = np.frombuffer(self.docnums, dtype=np.uint32)[order]
+        counts = np.frombuffer(self.counts, dtype=np.uint32)[order]
+        ends = np.cumsum(np.bincount(keys, minlength=len(terms))).tolist()
+        start = 0
+        for term, end in zip(terms, ends):
+            yield term.encode("utf-8"), (docnums[start:end], counts[start:end])
+            start = end
+
+
+def _flat(postings: FreqPostings) -> Postings:
+    """A bulk store's postings as the pool's flat docnum, weight, value list."""
+    out: Postings = []
+    for docnum, freq in zip(postings[0].tolist(), postings[1].tolist()):
+        out += (docnum, float(freq), pack_uint(freq))
+    return out
 
 
 class GroupedPool:
@@ -72,6 +153,10 @@ class GroupedPool:
         # Each spilled term's last docnum: a term absent from memory may
         # still have postings in the runs, which new ones must follow.
         self._spilled: dict[str, dict[bytes, int]] = {}
+        # Frequency fields' bulk stores (add_counts), and each field's highest
+        # docnum ever put in one: a bound on every term's last bulk posting.
+        self._bulk: dict[str, _FreqStore] = {}
+        self._bulk_last: dict[str, int] = {}
         self._runs: list[str] = []
         self._fallback: PostingPool | None = None
 
@@ -79,6 +164,11 @@ class GroupedPool:
     def grouped(self) -> bool:
         """True while postings are grouped (no fallback to Whoosh's pool)."""
         return self._fallback is None
+
+    @property
+    def bulk_fieldnames(self) -> list[str]:
+        """Fields with postings in a bulk store (Frequency fields added with :meth:`add_counts`)."""
+        return sorted(name for name, store in self._bulk.items() if len(store))
 
     @property
     def runs(self) -> list[str]:
@@ -108,9 +198,8 @@ class GroupedPool:
         terms = self._terms(fieldname)
         postings = terms.get(btext)
         if postings is None:
-            if docnum < 0 or (
-                docnum <= self._lastdoc.get(fieldname, -1) and docnum <= self._spilled.get(fieldname, {}).get(btext, -1)
-            ):
+            before = max(self._spilled.get(fieldname, {}).get(btext, -1), self._bulk_last.get(fieldname, -1))
+            if docnum < 0 or (docnum <= self._lastdoc.get(fieldname, -1) and docnum <= before):
                 self._fall_back(item)
                 return
             terms[btext] = [docnum, weight, vbytes]
@@ -165,6 +254,25 @@ class GroupedPool:
             self.spill()
         return total
 
+    def add_counts(self, fieldname: str, docnum: int, counts: Counter[str]) -> bool:
+        """Add one document's postings for a Frequency field as its term
+        counts (weight = count, value = ``pack_uint(count)``, no boost) to the
+        field's bulk store. False when they must go through :meth:`add_field`
+        instead: the pool fell back, the field already holds postings added
+        one by one, or ``docnum`` is not above the field's last one."""
+        if self._fallback is not None or self._fields.get(fieldname) or docnum <= self._lastdoc.get(fieldname, -1):
+            return False
+        store = self._bulk.get(fieldname)
+        if store is None:
+            store = self._bulk[fieldname] = _FreqStore()
+            self.fieldnames.add(fieldname)
+        new_terms = store.add(docnum, counts)
+        self._lastdoc[fieldname] = self._bulk_last[fieldname] = docnum
+        self.size += len(counts) * _BULK_POSTING_BYTES + new_terms * _BULK_TERM_BYTES
+        if self.size > self.limit:
+            self.spill()
+        return True
+
     def _add_checked(
         self, fieldname: str, docnum: int, items: Iterable[tuple[bytes, int, float, bytes]], boost: float
     ) -> int:
@@ -193,24 +301,27 @@ class GroupedPool:
         self._fields = {}
         self._lastdoc = {}
         self._spilled = {}
+        self._bulk = {}
+        self._bulk_last = {}
         self.size = 0
         self._remove_runs()
 
     def spill(self) -> None:
         """Write the in-memory postings to a run file, sorted by field and term."""
-        if not self._fields:
+        if not self._fields and not self._bulk:
             return
         name = "%s.grun" % random_name()
         with self.tempstore.create_file(name).raw_file() as f:
             self._runs.append(name)
             dump = pickle.Pickler(f, pickle.HIGHEST_PROTOCOL).dump
-            for record in self._iter_memory():
-                dump(record)
+            for record in self._iter_memory(compact=True):
+                dump(_to_run(record))
         for fieldname, terms in self._fields.items():
             spilled = self._spilled.setdefault(fieldname, {})
             for btext, postings in terms.items():
                 spilled[btext] = postings[-3]
         self._fields = {fieldname: {} for fieldname in self._fields}
+        self._bulk = {}  # _bulk_last keeps bounding the spilled bulk postings
         self.size = 0
 
     def _read_run(self, name: str) -> Iterator[TermPostings]:
@@ -218,7 +329,7 @@ class GroupedPool:
             load = pickle.Unpickler(f).load
             while True:
                 try:
-                    yield load()
+                    yield _from_run(load())
                 except EOFError:
                     return
 
@@ -231,22 +342,53 @@ class GroupedPool:
         self._runs = []
 
     # -- reading back ----------------------------------------------------------
-    def _iter_memory(self) -> Iterator[TermPostings]:
-        for fieldname in sorted(self._fields):
-            terms = self._fields[fieldname]
-            for btext in sorted(terms):
-                yield fieldname, btext, terms[btext]
+    def _iter_memory(self, compact: bool = False) -> Iterator[tuple[str, bytes, Postings | FreqPostings]]:
+        """In-memory postings in field and term order; ``compact``: a bulk
+        store's terms as :data:`FreqPostings` (else flat lists)."""
+        for fieldname in sorted(self._fields.keys() | self._bulk.keys()):
+            terms = self._fields.get(fieldname, {})
+            store = self._bulk.get(fieldname)
+            if store is None or not len(store):
+                for btext in sorted(terms):
+                    yield fieldname, btext, terms[btext]
+                continue
+            # The bulk postings all come before the one-by-one ones (docnums),
+            # so a term in both is the bulk part followed by the other.
+            bulk = store.iter_terms()
+            if not compact:
+                bulk = ((btext, _flat(p)) for btext, p in bulk)
+            merged = heapq.merge(
+                ((btext, 0, p) for btext, p in bulk), ((btext, 1, terms[btext]) for btext in sorted(terms))
+            )
+            pending: tuple[bytes, Any] | None = None
+            for btext, _part, postings in merged:
+                if pending is not None and pending[0] == btext:
+                    bulk_part = pending[1] if isinstance(pending[1], list) else _flat(pending[1])
+                    pending = (btext, bulk_part + postings)
+                    continue
+                if pending is not None:
+                    yield fieldname, pending[0], pending[1]
+                pending = (btext, postings)
+            if pending is not None:
+                yield fieldname, pending[0], pending[1]
 
-    def iter_terms(self) -> Iterator[TermPostings]:
+    def iter_terms(self, compact: bool = False) -> Iterator[tuple[str, bytes, Postings | FreqPostings]]:
         """``(fieldname, btext, postings)`` in field and term order, each
-        term's postings complete (spilled runs and memory joined)."""
+        term's postings complete (spilled runs and memory joined): a flat
+        list of docnum, weight, value triples, or with ``compact`` and no
+        spilled runs, a bulk-stored term's :data:`FreqPostings`."""
         if self._fallback is not None:
             raise RuntimeError("the pool fell back to Whoosh's sorting pool: use iter_postings()")
         if not self._runs:
-            yield from self._iter_memory()
+            yield from self._iter_memory(compact)
             return
         self._reduce_runs(_MAX_OPEN_RUNS)
-        yield from _joined([self._read_run(name) for name in self._runs] + [self._iter_memory()])
+        joined = _joined([self._read_run(name) for name in self._runs] + [self._iter_memory(compact=True)])
+        if compact:
+            yield from joined
+        else:
+            for fieldname, btext, postings in joined:
+                yield fieldname, btext, postings if isinstance(postings, list) else _flat(postings)
 
     def _reduce_runs(self, maxfiles: int) -> None:
         """Join the oldest runs into one until at most ``maxfiles`` are left
@@ -257,7 +399,7 @@ class GroupedPool:
             with self.tempstore.create_file(name).raw_file() as f:
                 dump = pickle.Pickler(f, pickle.HIGHEST_PROTOCOL).dump
                 for record in _joined([self._read_run(old) for old in oldest]):
-                    dump(record)
+                    dump(_to_run(record))
             for old in oldest:
                 self.tempstore.delete_file(old)
             # the joined run holds the earliest documents: it goes first
@@ -278,20 +420,50 @@ class GroupedPool:
             self._fallback.cleanup()
 
 
-def _joined(sources: list[Iterator[TermPostings]]) -> Iterator[TermPostings]:
+AnyTermPostings = tuple[str, bytes, Postings | FreqPostings]
+
+
+def _to_run(record: AnyTermPostings) -> tuple[str, bytes, Any]:
+    """A record as pickled in a run: a bulk term's arrays as raw bytes."""
+    fieldname, btext, postings = record
+    if isinstance(postings, list):
+        return record
+    return fieldname, btext, (postings[0].tobytes(), postings[1].tobytes())
+
+
+def _from_run(record: tuple[str, bytes, Any]) -> AnyTermPostings:
+    fieldname, btext, postings = record
+    if isinstance(postings, list):
+        return record
+    return fieldname, btext, (np.frombuffer(postings[0], dtype=np.uint32), np.frombuffer(postings[1], dtype=np.uint32))
+
+
+def _join(pieces: list[Postings | FreqPostings]) -> Postings | FreqPostings:
+    """A term's postings from its pieces in docnum order (a new object)."""
+    if not any(isinstance(p, list) for p in pieces):
+        return np.concatenate([p[0] for p in pieces]), np.concatenate([p[1] for p in pieces])
+    out: Postings = []
+    for p in pieces:
+        out.extend(p if isinstance(p, list) else _flat(p))
+    return out
+
+
+def _joined(sources: list[Iterator[AnyTermPostings]]) -> Iterator[AnyTermPostings]:
     """Merge sorted term streams, joining each term's pieces. Sources are in
     document order (older runs first) and heapq.merge keeps equal keys in
     source order, so each joined term's postings stay in docnum order."""
-    current: TermPostings | None = None
+    key: tuple[str, bytes] | None = None
+    pieces: list[Postings | FreqPostings] = []
     for fieldname, btext, postings in heapq.merge(*sources, key=itemgetter(0, 1)):
-        if current is not None and current[1] == btext and current[0] == fieldname:
-            current[2].extend(postings)
+        if key is not None and key[1] == btext and key[0] == fieldname:
+            pieces.append(postings)
             continue
-        if current is not None:
-            yield current
-        current = (fieldname, btext, list(postings))  # a copy: never extend the pool's own lists
-    if current is not None:
-        yield current
+        if key is not None:
+            # one piece is passed on as it is (the pool never modifies it afterwards)
+            yield key[0], key[1], pieces[0] if len(pieces) == 1 else _join(pieces)
+        key, pieces = (fieldname, btext), [postings]
+    if key is not None:
+        yield key[0], key[1], pieces[0] if len(pieces) == 1 else _join(pieces)
 
 
 class GroupedSegmentWriter(SegmentWriter):  # type: ignore[misc]
@@ -334,7 +506,12 @@ class GroupedSegmentWriter(SegmentWriter):  # type: ignore[misc]
             if field.indexed:
                 fieldboost = self._field_boost(fields, fieldname, docboost)
                 distinct = getattr(field, "distinct_postings", False) and isinstance(value, str)
-                freqs = pool.add_field(fieldname, docnum, field.index(value), fieldboost, distinct)
+                counts = field.frequencies(value) if distinct and fieldboost == 1.0 else None
+                if counts is not None and pool.add_counts(fieldname, docnum, counts):
+                    freqs = counts.total()
+                else:
+                    items = field.index(value) if counts is None else field.frequency_postings(counts)
+                    freqs = pool.add_field(fieldname, docnum, items, fieldboost, distinct)
                 if field.scorable:
                     length = freqs
             customval = fields.get("_stored_%s" % fieldname, value)
@@ -357,7 +534,7 @@ class GroupedSegmentWriter(SegmentWriter):  # type: ignore[misc]
         self.perdocwriter.close()
         pdr = self.per_document_reader() if self.codec.length_stats else None
         try:
-            fieldwriter.add_grouped_postings(self.schema, pdr, pool.iter_terms())
+            fieldwriter.add_grouped_postings(self.schema, pdr, pool.iter_terms(compact=True))
         finally:
             if pdr:
                 pdr.close()

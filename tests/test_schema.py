@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import io
 import json
+import pickle
+import struct
+import zlib
 from array import array
+from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from whoosh.codec.whoosh3 import W3PostingsWriter, W3TermInfo
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3PostingsWriter, W3TermInfo
 from whoosh.filedb.structfile import StructFile
 from whoosh.formats import Frequency
 from whoosh.system import pack_uint
@@ -217,7 +222,9 @@ def _write_term(writer: W3PostingsWriter, fmt: object, postings: list[Posting], 
 )
 def test_postings_writer_bulk_writes_whoosh_bytes(gaps: list[Posting], positions: bool) -> None:
     """ArabicCodec's postings writer, posting by posting and in bulk, writes
-    the blocks and term info Whoosh's W3 postings writer writes."""
+    the blocks and term info Whoosh's W3 postings writer writes (the same
+    bytes both ways; the same blocks as Whoosh's once decompressed: ArabicCodec
+    compresses differently)."""
     postings, docnum = [], -1
     for gap, weight, value, lb in gaps:
         docnum += gap
@@ -225,9 +232,55 @@ def test_postings_writer_bulk_writes_whoosh_bytes(gaps: list[Posting], positions
     fmt = ArabicPositions() if positions else Frequency()
     codec = ArabicCodec(blocklimit=64)  # small blocks: several per term
     whoosh = W3PostingsWriter(None, blocklimit=codec._blocklimit, compression=codec._compression, inlinelimit=1)
-    expected = _write_term(whoosh, fmt, postings, bulk=False)
-    assert _write_term(codec.postings_writer(None), fmt, postings, bulk=False) == expected
-    assert _write_term(codec.postings_writer(None), fmt, postings, bulk=True) == expected
+    whoosh_bytes, whoosh_info = _write_term(whoosh, fmt, postings, bulk=False)
+    ours = _write_term(codec.postings_writer(None), fmt, postings, bulk=False)
+    assert _write_term(codec.postings_writer(None), fmt, postings, bulk=True) == ours
+    assert ours[1][:-4] == whoosh_info[:-4]  # all but the posting bytes' length
+    assert _decoded_blocks(ours[0]) == _decoded_blocks(whoosh_bytes)
+
+
+def _decoded_blocks(raw: bytes) -> list[tuple[bool, tuple[Any, ...], Any]]:
+    """A term's W3 blocks: (last?, block info without its compression level, data)."""
+    assert raw.startswith(WHOOSH3_HEADER_MAGIC)
+    f, out = io.BytesIO(raw[len(WHOOSH3_HEADER_MAGIC) :]), []
+    while True:
+        (length,) = struct.unpack("!i", f.read(4))
+        block = f.read(abs(length))
+        stream = io.BytesIO(block)
+        info = pickle.load(stream)
+        data = block[stream.tell() :]
+        out.append((length < 0, info[:3] + info[4:], pickle.loads(zlib.decompress(data) if info[3] else data)))
+        if length < 0:
+            assert not f.read()
+            return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(1, 40), st.integers(1, 70), st.sampled_from([0, 0, 1, 5, 30, 255])), min_size=1, max_size=300),
+)
+def test_frequency_postings_written_in_bulk_as_one_by_one(gaps: list[tuple[int, int, int]]) -> None:
+    """add_frequency_postings (the bulk store's term arrays) writes the bytes
+    and term info that posting-by-posting writing gives for a Frequency field."""
+    postings: list[Posting] = []
+    docnum = -1
+    for gap, freq, lb in gaps:
+        docnum += gap
+        postings.append((docnum, float(freq), pack_uint(freq), lb))
+    codec = ArabicCodec(blocklimit=64)
+    expected = _write_term(codec.postings_writer(None), Frequency(), postings, bulk=False)
+    f = io.BytesIO()
+    writer = codec.postings_writer(None)
+    writer._postfile = StructFile(f)
+    writer.start_postings(Frequency(), W3TermInfo())
+    lenbytes = bytearray(postings[-1][0] + 1)
+    for d, _w, _v, lb in postings:
+        lenbytes[d] = lb
+    ids = np.array([p[0] for p in postings], dtype=np.uint32)
+    freqs = np.array([int(p[1]) for p in postings], dtype=np.uint32)
+    writer.add_frequency_postings(ids, freqs, bytes(lenbytes))
+    info = writer.finish_postings()
+    assert (f.getvalue(), info.to_bytes()) == expected
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,13 @@
 """Tests for arsearch.writer: the grouped segment writer writes what Whoosh's writer writes.
 
-Every scenario is run twice on the same schema, once through Whoosh's
-stock ``SegmentWriter`` with Whoosh's W3 codec (ArabicCodec's settings) and
-once through ``GroupedSegmentWriter`` with ``ArabicCodec``,
-and the two indexes must agree posting for posting (ids, weights, values,
-term statistics, field lengths, stored fields) and file for file.
+Every scenario is run through Whoosh's stock ``SegmentWriter`` with
+Whoosh's W3 codec (ArabicCodec's settings) and through
+``GroupedSegmentWriter`` with ``ArabicCodec``: the two indexes must agree
+posting for posting (ids, weights, values, term statistics, field lengths,
+stored fields). ArabicCodec compresses posting blocks differently (small
+blocks stored raw, a small zlib window), so file for file the grouped
+writer's index must equal the stock ``SegmentWriter``'s with ArabicCodec,
+which writes posting by posting.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import datetime as dt
 import random
 from collections.abc import Callable
 from pathlib import Path
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -21,6 +25,7 @@ from whoosh.analysis import StemmingAnalyzer
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.columns import NumericColumn
 from whoosh.filedb.filestore import FileStorage
+from whoosh.system import pack_uint
 from whoosh.writing import SegmentWriter
 
 from arsearch import Index, IndexLockedError
@@ -46,6 +51,7 @@ def arsearch_schema() -> wf.Schema:
     schema.add("title", ArabicText(DEFAULT_ANALYZER, stored=True))
     schema.add("body", ArabicText(DEFAULT_ANALYZER))
     schema.add("all__none", ArabicText(DEFAULT_ANALYZER.with_stemmer("none"), phrase=False))
+    schema.add("all__ngram4", ArabicText(DEFAULT_ANALYZER.with_stemmer("none"), phrase=False, ngram=4))
     schema.add("tags", wf.KEYWORD(stored=True, lowercase=True, commas=True, scorable=False))
     schema.add("year", wf.NUMERIC(numtype=float, stored=True, sortable=NumericColumn("d", default=0.0), signed=True))
     schema.add("when", wf.DATETIME(stored=True, sortable=True))
@@ -61,7 +67,8 @@ def make_doc(i: int, rng: random.Random, version: int = 0) -> dict[str, Any]:
     body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 60)))
     title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 4)))
     body = f"{COMMON} {body} كلمة{i % 37} نسخة{version}"
-    doc: dict[str, Any] = {"id": f"d{i}", "title": title, "body": body, "all__none": f"{title}\n{body}"}
+    combined = f"{title}\n{body}"
+    doc: dict[str, Any] = {"id": f"d{i}", "title": title, "body": body, "all__none": combined, "all__ngram4": combined}
     if i % 3:
         doc["tags"] = ",".join(sorted({rng.choice(["سياسة", "رياضة", "اقتصاد", "ثقافة"]) for _ in range(2)}))
     if i % 4:
@@ -81,10 +88,11 @@ def grouped_only(check: Callable[[GroupedSegmentWriter], None]) -> Op:
     return ("check", lambda w: check(w) if isinstance(w, GroupedSegmentWriter) else None)
 
 
-def codec_for(writer_cls: type) -> Any:
-    """Whoosh's writer gets Whoosh's own W3 codec with ArabicCodec's settings,
-    so the reference owes nothing to arsearch's postings writer."""
-    if issubclass(writer_cls, GroupedSegmentWriter):
+def codec_for(writer_cls: type, whoosh_codec: bool = True) -> Any:
+    """Whoosh's writer gets Whoosh's own W3 codec with ArabicCodec's settings
+    (unless not ``whoosh_codec``), so the reference owes nothing to
+    arsearch's postings writer."""
+    if issubclass(writer_cls, GroupedSegmentWriter) or not whoosh_codec:
         return ArabicCodec(blocklimit=TEST_BLOCKLIMIT)
     reference = ArabicCodec(blocklimit=TEST_BLOCKLIMIT)
     return W3Codec(
@@ -92,9 +100,11 @@ def codec_for(writer_cls: type) -> Any:
     )
 
 
-def run_script(ix: Any, writer_cls: type, script: list[Batch], limitmb: float = 256) -> None:
+def run_script(
+    ix: Any, writer_cls: type, script: list[Batch], limitmb: float = 256, whoosh_codec: bool = True
+) -> None:
     for batch in script:
-        w = writer_cls(ix, codec=codec_for(writer_cls), limitmb=limitmb)
+        w = writer_cls(ix, codec=codec_for(writer_cls, whoosh_codec), limitmb=limitmb)
         for op, arg in batch["ops"]:
             if op == "add":
                 w.add_document(**arg)
@@ -156,8 +166,10 @@ def assert_same(
 ) -> Any:
     """Run ``script`` through both writers; assert the indexes agree; return the grouped one."""
     stock = new_index(tmp_path / "stock", schema() if schema else None)
+    stock_codec = new_index(tmp_path / "stock_codec", schema() if schema else None)
     grouped = new_index(tmp_path / "grouped", schema() if schema else None)
     run_script(stock, SegmentWriter, script, limitmb)
+    run_script(stock_codec, SegmentWriter, script, limitmb, whoosh_codec=False)
     run_script(grouped, GroupedSegmentWriter, script, limitmb)
     expected, got = snapshot(stock), snapshot(grouped)
     assert got["doc_count"] == expected["doc_count"]
@@ -167,7 +179,8 @@ def assert_same(
     assert got["terms"].keys() == expected["terms"].keys()
     for key, value in expected["terms"].items():
         assert got["terms"][key] == value, key
-    assert segment_files(grouped) == segment_files(stock)
+    assert snapshot(stock_codec) == expected
+    assert segment_files(grouped) == segment_files(stock_codec)
     return grouped
 
 
@@ -368,3 +381,76 @@ def test_multiprocess_writer_gives_the_same_results_as_one_process(tmp_path: Pat
         b = {h.id: h.score for h in many.search(query, limit=400)}
         assert a.keys() == b.keys()
         assert all(abs(a[k] - b[k]) < 1e-9 for k in a), query
+
+
+def test_frequency_fields_use_the_bulk_store(tmp_path: Path) -> None:
+    """Representation fields (no positions) go to the pool's bulk store; the
+    positional ones and the id do not."""
+    seen: list[set[str]] = []
+    rng = random.Random(12)
+    ops: list[Op] = [("add", make_doc(i, rng)) for i in range(50)]
+    ops.append(grouped_only(lambda w: seen.append(set(w.pool.bulk_fieldnames))))
+    assert_same(tmp_path, [{"ops": ops}])
+    assert seen == [{"all__none", "all__ngram4"}]
+
+
+def test_bulk_store_joined_with_postings_added_one_by_one() -> None:
+    """Postings added one by one after the bulk ones (a merged segment's, at
+    commit) follow them in each term's list, in docnum order."""
+    pool = writer_module.GroupedPool(None, None)
+    assert pool.add_counts("f", 0, Counter({"b": 2, "a": 1}))
+    assert pool.add_counts("f", 1, Counter({"a": 3}))
+    pool.add(("f", b"a", 5, 1.0, pack_uint(1)))
+    pool.add(("f", b"c", 4, 2.0, pack_uint(2)))
+    pool.add(("f", b"a", 7, 1.0, pack_uint(1)))
+    assert not pool.add_counts("f", 8, Counter({"a": 1}))  # the field now holds one-by-one postings
+    pool.add(("f", b"b", 6, 1.0, pack_uint(1)))
+    expected = [
+        ("f", b"a", [0, 1.0, pack_uint(1), 1, 3.0, pack_uint(3), 5, 1.0, pack_uint(1), 7, 1.0, pack_uint(1)]),
+        ("f", b"b", [0, 2.0, pack_uint(2), 6, 1.0, pack_uint(1)]),
+        ("f", b"c", [4, 2.0, pack_uint(2)]),
+    ]
+    assert list(pool.iter_terms()) == expected
+    assert pool.grouped
+    compact = {btext: postings for _f, btext, postings in pool.iter_terms(compact=True)}
+    assert compact[b"a"] == expected[0][2]  # a term in both parts comes back as a flat list
+
+
+def test_bulk_store_out_of_order_document_is_refused() -> None:
+    pool = writer_module.GroupedPool(None, None)
+    assert pool.add_counts("f", 3, Counter({"a": 1}))
+    assert not pool.add_counts("f", 3, Counter({"b": 1}))
+    assert not pool.add_counts("f", 2, Counter({"b": 1}))
+    # a new term added one by one below the bulk store's last document would
+    # land before bulk postings it cannot be ordered against: fall back
+    pool.add(("f", b"z", 1, 1.0, pack_uint(1)))
+    assert not pool.grouped
+    assert list(pool.iter_postings()) == [("f", b"a", 3, 1.0, pack_uint(1)), ("f", b"z", 1, 1.0, pack_uint(1))]
+
+
+def test_bulk_terms_in_compact_form() -> None:
+    pool = writer_module.GroupedPool(None, None)
+    for docnum in range(3):
+        pool.add_counts("f", docnum, Counter({"x": docnum + 1, "y": 1}))
+    terms = {btext: postings for _f, btext, postings in pool.iter_terms(compact=True)}
+    assert sorted(terms) == [b"x", b"y"]
+    assert terms[b"x"][0].tolist() == [0, 1, 2] and terms[b"x"][1].tolist() == [1, 2, 3]
+    assert terms[b"y"][0].tolist() == [0, 1, 2] and terms[b"y"][1].tolist() == [1, 1, 1]
+
+
+def test_small_blocks_stored_raw_and_big_ones_compressed(tmp_path: Path) -> None:
+    """ArabicCodec writes blocks whose pickle is under _COMPRESS_MIN bytes
+    uncompressed and the rest with its small-window zlib; Whoosh reads both."""
+    from arsearch import schema as schema_module
+
+    rng = random.Random(8)
+    ix = new_index(tmp_path / "ix")
+    run_script(ix, GroupedSegmentWriter, [{"ops": [("add", make_doc(i, rng)) for i in range(100)]}])
+    comps: Counter[int] = Counter()
+    with ix.reader() as r:
+        for fieldname, btext in r.all_terms():
+            m = r.postings(fieldname, btext)
+            comps[m._compression] += 1  # the first block's
+            while m.is_active():  # every block decodes
+                m.next()
+    assert comps[0] > 0 and comps[schema_module.ArabicCodec()._compression] > 0
