@@ -80,9 +80,11 @@ def _term_ngrams(terms: list[str], n: int) -> list[list[str]]:
 
 
 # The last long text's words: an index gives the same str object (all text
-# fields joined) to each ranking representation's analyzer in turn.
+# fields joined) to each ranking representation's analyzer in turn. Texts
+# over _MEMO_MAX_CHARS are not kept (the memo lives as long as the process).
 _LAST_SURFACES: list[tuple[str, list[str]]] = [("", [])]
 _MEMO_MIN_CHARS = 256
+_MEMO_MAX_CHARS = 1_000_000
 
 
 def _surfaces(text: str) -> list[str]:
@@ -92,7 +94,7 @@ def _surfaces(text: str) -> list[str]:
     if last[0] is text:
         return last[1]
     surfaces = WORD_PATTERN.findall(text)
-    if len(text) >= _MEMO_MIN_CHARS:
+    if _MEMO_MIN_CHARS <= len(text) <= _MEMO_MAX_CHARS:
         _LAST_SURFACES[0] = (text, surfaces)  # one assignment: safe across threads
     return surfaces
 
@@ -280,7 +282,7 @@ class Analyzer:
         table = _SURFACE_NGRAMS.setdefault((self._cache_key, n), {})
         grams: list[list[str] | None] = list(map(table.get, surfaces))
         if None in grams:
-            if len(table) >= _CACHE_LIMIT:
+            if len(table) >= _NGRAM_CACHE_LIMIT:  # its lists outlive _NGRAM_TABLES' resets
                 table.clear()
             # only the missing surfaces reach Python (found in C)
             missing = list(set(compress(surfaces, map(is_, grams, repeat(None)))))

@@ -304,7 +304,8 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         each document's length byte (None: all 0). Every block is written
         here, in the bytes and term statistics :meth:`add_posting` and
         ``_write_block`` would give, with C loops instead of a Python step
-        per posting."""
+        per posting. (Not for a count of 2**24 or more in one document:
+        add_posting keeps weights as float32 and would round it.)"""
         if self._ids or self._byteids or self._blockcount:
             raise ValueError("add_frequency_postings writes a whole term's postings (document ids only)")
         postfile = self._postfile

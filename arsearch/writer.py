@@ -57,8 +57,10 @@ TermPostings = tuple[str, bytes, Postings]
 # header) and per new term (dict entry, list, key object), for the limit.
 _POSTING_BYTES = 64
 _TERM_BYTES = 200
-# The same in a bulk store: three array items; a vocabulary entry.
-_BULK_POSTING_BYTES = 16
+# The same in a bulk store: three array items (16 bytes), plus what grouping
+# them at a spill or commit needs for a moment (sort keys and order, sorted
+# copies: 24 more); a vocabulary entry.
+_BULK_POSTING_BYTES = 40
 _BULK_TERM_BYTES = 120
 # Runs joined at once at commit (one open file each); more are joined in steps.
 _MAX_OPEN_RUNS = 64
@@ -107,14 +109,16 @@ class _FreqStore:
             return
         terms = sorted(self.vocab)  # str order is UTF-8 byte order
         ids = np.fromiter(map(self.vocab.__getitem__, terms), dtype=np.int64, count=len(terms))
-        rank = np.empty(len(terms), dtype=np.int64)
+        rank = np.empty(len(terms), dtype=np.int32 if len(terms) < 2**31 else np.int64)
         rank[ids] = np.arange(len(terms))
         keys = rank[np.frombuffer(self.termids, dtype=np.int64)]
+        ends = np.cumsum(np.bincount(keys, minlength=len(terms))).tolist()
         # stable: each term's postings stay in arrival (= docnum) order
         order = np.argsort(keys, kind="stable")
+        del keys
         docnums = np.frombuffer(self.docnums, dtype=np.uint32)[order]
         counts = np.frombuffer(self.counts, dtype=np.uint32)[order]
-        ends = np.cumsum(np.bincount(keys, minlength=len(terms))).tolist()
+        del order
         start = 0
         for term, end in zip(terms, ends):
             yield term.encode("utf-8"), (docnums[start:end], counts[start:end])
