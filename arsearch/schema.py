@@ -128,6 +128,19 @@ class ArabicText(wf.TEXT):  # type: ignore[misc]
             terms = self.analyzer.analyzer.ngrams(value, self.ngram)
         else:
             terms = self.analyzer.analyzer.terms(value, keep_stopwords=True)
+        yield from self.positions_postings(terms)
+
+    def position_terms(self, value: Any) -> list[str] | None:
+        """The terms of ``value`` in order (their positions) for a positional
+        field and a str value: the postings :meth:`index` would yield, as the
+        list the grouped writer stores in bulk. None otherwise."""
+        if not isinstance(value, str) or not isinstance(self.format, ArabicPositions) or self.ngram:
+            return None
+        return self.analyzer.analyzer.terms(value, keep_stopwords=True)
+
+    @staticmethod
+    def positions_postings(terms: list[str]) -> Iterator[tuple[bytes, int, float, bytes]]:
+        """:meth:`index`'s postings for the terms of a positional field."""
         poses: dict[str, list[int]] = {}
         for i, term in enumerate(terms):
             pl = poses.get(term)
@@ -297,11 +310,15 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
                 self._write_block()
 
 
-    def add_frequency_postings(self, ids: np.ndarray, freqs: np.ndarray, lenbytes: bytes | None) -> None:
-        """Write one term's postings of a Frequency field (weight = count,
-        value = ``pack_uint(count)``) after ``start_postings``: ``ids``
-        (increasing docnums) and ``freqs`` as NumPy arrays, ``lenbytes[docnum]``
-        each document's length byte (None: all 0). Every block is written
+    def add_frequency_postings(
+        self, ids: np.ndarray, freqs: np.ndarray, lenbytes: bytes | None, values: list[bytes] | None = None
+    ) -> None:
+        """Write one term's postings (weight = count) after
+        ``start_postings``: ``ids`` (increasing docnums) and ``freqs`` as
+        NumPy arrays, ``values`` each posting's value for a variable-size
+        format (ArabicPositions), else None for Frequency (value =
+        ``pack_uint(count)``); ``lenbytes[docnum]`` each document's length
+        byte (None: all 0). Every block is written
         here, in the bytes and term statistics :meth:`add_posting` and
         ``_write_block`` would give, with C loops instead of a Python step
         per posting. (Not for a count of 2**24 or more in one document:
@@ -350,8 +367,11 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
             terminfo._maxid = last_id
             # _write_block: delta-coded ids, weights, the values joined (4-byte big-endian counts)
             deltas = tuple(map(_sub, block_ids, chain((0,), block_ids)))
-            values = struct.pack(">%dI" % count, *block_freqs)
-            data = pickle.dumps((deltas, weights, values), 2)
+            if values is None:  # Frequency: the counts joined (4-byte big-endian)
+                block_values: Any = struct.pack(">%dI" % count, *block_freqs)
+            else:  # variable-size values (ArabicPositions): one per posting
+                block_values = tuple(values[start : start + limit]) if n > limit else tuple(values)
+            data = pickle.dumps((deltas, weights, block_values), 2)
             comp = self._compression if len(data) >= _COMPRESS_MIN else 0
             if comp:
                 data = _deflate(data, comp)
@@ -387,8 +407,8 @@ class _FieldWriter(W3FieldWriter):  # type: ignore[misc]
             self.start_term(btext)
             if isinstance(postings, list):
                 self._postwriter.add_postings_bulk(postings[0::3], postings[1::3], postings[2::3], lenbytes)
-            else:  # a Frequency field's (docnums, counts) arrays from the pool's bulk store
-                self._postwriter.add_frequency_postings(postings[0], postings[1], lenbytes)
+            else:  # (docnums, counts[, values]) arrays from the pool's bulk store
+                self._postwriter.add_frequency_postings(*postings[:2], lenbytes, *postings[2:])
             self.finish_term()
         if lastfn is not None:
             self.finish_field()

@@ -11,11 +11,13 @@ writes each term's postings a block at a time
 (:meth:`arsearch.schema._FieldWriter.add_grouped_postings`). The files are
 byte for byte those of Whoosh's writer with the same codec.
 
-Frequency fields (ranking representations: a word's root, its character
-4-grams; most of an index's postings) go to a bulk store instead: each
-document's term counts are appended to three arrays (term id, docnum, count)
-with C loops, grouped per term with one NumPy sort at commit, and written a
-whole term at a time (:meth:`arsearch.schema._PostingsWriter.add_frequency_postings`).
+ArabicText fields go to bulk stores instead: for the ranking
+representations (a word's root, its character 4-grams; most of an index's
+postings) each document's term counts are appended to three arrays (term id,
+docnum, count), for the positional fields each word (term id, docnum,
+position), with C loops; at commit one NumPy sort groups them per term, the
+positions are encoded in one buffer, and whole terms are written at a time
+(:meth:`arsearch.schema._PostingsWriter.add_frequency_postings`).
 
 Anything that breaks the one assumption (a term's postings in increasing
 document order) — Whoosh's spelling words, a field yielding the same term
@@ -49,54 +51,72 @@ __all__ = ["GroupedPool", "GroupedSegmentWriter", "GroupedMpWriter"]
 #: A term's postings: docnum, weight, value, docnum, weight, value, ... in docnum order.
 #: One flat list costs one append per posting and no per-posting tuple.
 Postings = list[Any]
-#: A Frequency field's term postings from the bulk store: docnums and counts.
-FreqPostings = tuple[np.ndarray, np.ndarray]
+#: A term's postings from a bulk store: docnums and counts (a Frequency
+#: field), plus each posting's value (a Positions field: the encoded positions).
+FreqPostings = tuple[Any, ...]
 TermPostings = tuple[str, bytes, Postings]
 
 # Rough memory per posting (three list slots and the value's bytes object
 # header) and per new term (dict entry, list, key object), for the limit.
 _POSTING_BYTES = 64
 _TERM_BYTES = 200
-# The same in a bulk store: three array items (16 bytes), plus what grouping
-# them at a spill or commit needs for a moment (sort keys and order, sorted
-# copies: 24 more); a vocabulary entry.
-_BULK_POSTING_BYTES = 40
+# The same in a bulk store: three array items a posting (a Frequency field)
+# or a word (a Positions field); a vocabulary entry. Grouping a store at a
+# spill or commit needs for a moment up to about 1.5 times its arrays again
+# (sort keys and order, sorted copies, encoded positions): not counted here
+# (counting it made a 40,000-article build spill 5 times instead of 2).
+_BULK_POSTING_BYTES = 16
+_BULK_WORD_BYTES = 16
 _BULK_TERM_BYTES = 120
 # Runs joined at once at commit (one open file each); more are joined in steps.
 _MAX_OPEN_RUNS = 64
 
 
 class _FreqStore:
-    """One Frequency field's postings as parallel arrays (term id, docnum,
-    count), appended a document at a time without a Python step per
-    posting: the pool's store for ranking representations, whose postings
-    are most of an index's (a word's 4-grams, its root)."""
+    """One field's postings as parallel arrays appended a document at a time
+    without a Python step per posting: (term id, docnum, count) for a
+    Frequency field — the ranking representations, most of an index's
+    postings (a word's 4-grams, its root) — or (term id, docnum, position)
+    per word for a Positions field, grouped into postings at commit."""
 
-    __slots__ = ("vocab", "termids", "docnums", "counts", "lastdoc")
+    __slots__ = ("vocab", "termids", "docnums", "counts", "lastdoc", "positions")
 
-    def __init__(self) -> None:
+    def __init__(self, positions: bool = False) -> None:
         self.vocab: dict[str, int] = {}
         self.termids = array("q")
         self.docnums = array("I")
-        self.counts = array("I")
+        self.counts = array("I")  # counts, or positions for a Positions field
         self.lastdoc = -1
+        self.positions = positions
+
+    def _ids(self, terms: Iterable[str]) -> tuple[list[int], int]:
+        # one vocabulary lookup per item, in C; only new terms reach Python
+        vocab = self.vocab
+        ids = list(map(vocab.get, terms))
+        if None not in ids:
+            return ids, 0
+        added = dict.fromkeys(compress(terms, map(is_, ids, repeat(None))))
+        added = dict(zip(added, count(len(vocab))))
+        vocab.update(added)
+        return list(map(added.get, terms, ids)), len(added)
 
     def add(self, docnum: int, counts: Counter[str]) -> int:
         """Add a document's term counts (docnum above every earlier one);
         returns the number of new terms."""
-        vocab = self.vocab
-        # one vocabulary lookup per posting, in C; only new terms reach Python
-        ids = list(map(vocab.get, counts))
-        new = 0
-        if None in ids:
-            start = len(vocab)
-            added = dict(zip(compress(counts, map(is_, ids, repeat(None))), count(start)))
-            vocab.update(added)
-            ids = list(map(added.get, counts, ids))
-            new = len(added)
+        ids, new = self._ids(counts)
         self.termids.extend(ids)
         self.counts.extend(counts.values())
         self.docnums.extend(repeat(docnum, len(counts)))
+        self.lastdoc = docnum
+        return new
+
+    def add_terms(self, docnum: int, terms: list[str]) -> int:
+        """Add a document's terms in order (positions 0, 1, ...) to a
+        Positions field's store; returns the number of new terms."""
+        ids, new = self._ids(terms)
+        self.termids.extend(ids)
+        self.counts.extend(range(len(terms)))
+        self.docnums.extend(repeat(docnum, len(terms)))
         self.lastdoc = docnum
         return new
 
@@ -104,7 +124,9 @@ class _FreqStore:
         return len(self.termids)
 
     def iter_terms(self) -> Iterator[tuple[bytes, FreqPostings]]:
-        """``(btext, (docnums, counts))`` in term order, docnums increasing."""
+        """``(btext, postings)`` in term order, docnums increasing:
+        ``(docnums, counts)``, or for a Positions field ``(docnums, counts,
+        values)`` with each posting's ArabicPositions value."""
         if not self.vocab:
             return
         terms = sorted(self.vocab)  # str order is UTF-8 byte order
@@ -113,23 +135,59 @@ class _FreqStore:
         rank[ids] = np.arange(len(terms))
         keys = rank[np.frombuffer(self.termids, dtype=np.int64)]
         ends = np.cumsum(np.bincount(keys, minlength=len(terms))).tolist()
-        # stable: each term's postings stay in arrival (= docnum) order
+        # stable: each term's items stay in arrival (= docnum, position) order
         order = np.argsort(keys, kind="stable")
-        del keys
-        docnums = np.frombuffer(self.docnums, dtype=np.uint32)[order]
-        counts = np.frombuffer(self.counts, dtype=np.uint32)[order]
+        if not self.positions:
+            del keys
+            docnums = np.frombuffer(self.docnums, dtype=np.uint32)[order]
+            counts = np.frombuffer(self.counts, dtype=np.uint32)[order]
+            del order
+            start = 0
+            for term, end in zip(terms, ends):
+                yield term.encode("utf-8"), (docnums[start:end], counts[start:end])
+                start = end
+            return
+        keys = keys[order]
+        words_docnums = np.frombuffer(self.docnums, dtype=np.uint32)[order]
+        positions = np.frombuffer(self.counts, dtype=np.uint32)[order]
         del order
+        # a posting starts where the term or the document changes
+        n = len(keys)
+        starts_mask = np.ones(n, dtype=bool)
+        starts_mask[1:] = (keys[1:] != keys[:-1]) | (words_docnums[1:] != words_docnums[:-1])
+        starts = np.flatnonzero(starts_mask)
+        del starts_mask
+        counts = np.diff(np.append(starts, n)).astype(np.uint32)
+        docnums = words_docnums[starts]
+        per_term = np.cumsum(np.bincount(keys[starts], minlength=len(terms))).tolist()
+        del keys, words_docnums
+        # ArabicPositions values, all in one buffer: each posting's count
+        # (4 bytes big-endian, pack_uint) followed by its positions (native uint32)
+        heads = starts + np.arange(len(starts))
+        buf = np.empty(n + len(starts), dtype=np.uint32)
+        is_position = np.ones(len(buf), dtype=bool)
+        is_position[heads] = False
+        buf[heads] = counts.astype(">u4").view(np.uint32)
+        buf[is_position] = positions
+        del is_position, positions
+        raw = buf.tobytes()
+        del buf
+        offsets = (heads * 4).tolist()
+        offsets.append(len(raw))
         start = 0
-        for term, end in zip(terms, ends):
-            yield term.encode("utf-8"), (docnums[start:end], counts[start:end])
+        for term, end in zip(terms, per_term):
+            values = list(map(raw.__getitem__, map(slice, offsets[start:end], offsets[start + 1 : end + 1])))
+            yield term.encode("utf-8"), (docnums[start:end], counts[start:end], values)
             start = end
 
 
 def _flat(postings: FreqPostings) -> Postings:
     """A bulk store's postings as the pool's flat docnum, weight, value list."""
     out: Postings = []
-    for docnum, freq in zip(postings[0].tolist(), postings[1].tolist()):
-        out += (docnum, float(freq), pack_uint(freq))
+    counts = postings[1].tolist()
+    values = postings[2] if len(postings) > 2 else map(pack_uint, counts)
+    for docnum, freq, value in zip(postings[0].tolist(), counts, values):
+        out += (docnum, float(freq), value)
     return out
 
 
@@ -264,18 +322,38 @@ class GroupedPool:
         field's bulk store. False when they must go through :meth:`add_field`
         instead: the pool fell back, the field already holds postings added
         one by one, or ``docnum`` is not above the field's last one."""
-        if self._fallback is not None or self._fields.get(fieldname) or docnum <= self._lastdoc.get(fieldname, -1):
+        store = self._bulk_store(fieldname, docnum, positions=False)
+        if store is None:
             return False
+        new_terms = store.add(docnum, counts)
+        self._added(fieldname, docnum, len(counts) * _BULK_POSTING_BYTES + new_terms * _BULK_TERM_BYTES)
+        return True
+
+    def add_terms(self, fieldname: str, docnum: int, terms: list[str]) -> bool:
+        """Add one document's postings for an ArabicPositions field as its
+        terms in order (positions 0, 1, ...; weight = count, no boost) to the
+        field's bulk store. False as for :meth:`add_counts`."""
+        store = self._bulk_store(fieldname, docnum, positions=True)
+        if store is None:
+            return False
+        new_terms = store.add_terms(docnum, terms)
+        self._added(fieldname, docnum, len(terms) * _BULK_WORD_BYTES + new_terms * _BULK_TERM_BYTES)
+        return True
+
+    def _bulk_store(self, fieldname: str, docnum: int, positions: bool) -> _FreqStore | None:
+        if self._fallback is not None or self._fields.get(fieldname) or docnum <= self._lastdoc.get(fieldname, -1):
+            return None
         store = self._bulk.get(fieldname)
         if store is None:
-            store = self._bulk[fieldname] = _FreqStore()
+            store = self._bulk[fieldname] = _FreqStore(positions)
             self.fieldnames.add(fieldname)
-        new_terms = store.add(docnum, counts)
+        return store if store.positions == positions else None
+
+    def _added(self, fieldname: str, docnum: int, size: int) -> None:
         self._lastdoc[fieldname] = self._bulk_last[fieldname] = docnum
-        self.size += len(counts) * _BULK_POSTING_BYTES + new_terms * _BULK_TERM_BYTES
+        self.size += size
         if self.size > self.limit:
             self.spill()
-        return True
 
     def _add_checked(
         self, fieldname: str, docnum: int, items: Iterable[tuple[bytes, int, float, bytes]], boost: float
@@ -432,20 +510,24 @@ def _to_run(record: AnyTermPostings) -> tuple[str, bytes, Any]:
     fieldname, btext, postings = record
     if isinstance(postings, list):
         return record
-    return fieldname, btext, (postings[0].tobytes(), postings[1].tobytes())
+    return fieldname, btext, (postings[0].tobytes(), postings[1].tobytes(), *postings[2:])
 
 
 def _from_run(record: tuple[str, bytes, Any]) -> AnyTermPostings:
     fieldname, btext, postings = record
     if isinstance(postings, list):
         return record
-    return fieldname, btext, (np.frombuffer(postings[0], dtype=np.uint32), np.frombuffer(postings[1], dtype=np.uint32))
+    docnums, counts = np.frombuffer(postings[0], dtype=np.uint32), np.frombuffer(postings[1], dtype=np.uint32)
+    return fieldname, btext, (docnums, counts, *postings[2:])
 
 
 def _join(pieces: list[Postings | FreqPostings]) -> Postings | FreqPostings:
     """A term's postings from its pieces in docnum order (a new object)."""
     if not any(isinstance(p, list) for p in pieces):
-        return np.concatenate([p[0] for p in pieces]), np.concatenate([p[1] for p in pieces])
+        joined = np.concatenate([p[0] for p in pieces]), np.concatenate([p[1] for p in pieces])
+        if len(pieces[0]) > 2:  # Positions values
+            return (*joined, [v for p in pieces for v in p[2]])
+        return joined
     out: Postings = []
     for p in pieces:
         out.extend(p if isinstance(p, list) else _flat(p))
@@ -510,11 +592,22 @@ class GroupedSegmentWriter(SegmentWriter):  # type: ignore[misc]
             if field.indexed:
                 fieldboost = self._field_boost(fields, fieldname, docboost)
                 distinct = getattr(field, "distinct_postings", False) and isinstance(value, str)
-                counts = field.frequencies(value) if distinct and fieldboost == 1.0 else None
+                counts = terms = None
+                if distinct and fieldboost == 1.0:
+                    counts = field.frequencies(value)
+                    if counts is None:
+                        terms = field.position_terms(value)
                 if counts is not None and pool.add_counts(fieldname, docnum, counts):
                     freqs = counts.total()
+                elif terms is not None and pool.add_terms(fieldname, docnum, terms):
+                    freqs = len(terms)
                 else:
-                    items = field.index(value) if counts is None else field.frequency_postings(counts)
+                    if counts is not None:
+                        items = field.frequency_postings(counts)
+                    elif terms is not None:
+                        items = field.positions_postings(terms)
+                    else:
+                        items = field.index(value)
                     freqs = pool.add_field(fieldname, docnum, items, fieldboost, distinct)
                 if field.scorable:
                     length = freqs

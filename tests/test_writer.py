@@ -383,15 +383,16 @@ def test_multiprocess_writer_gives_the_same_results_as_one_process(tmp_path: Pat
         assert all(abs(a[k] - b[k]) < 1e-9 for k in a), query
 
 
-def test_frequency_fields_use_the_bulk_store(tmp_path: Path) -> None:
-    """Representation fields (no positions) go to the pool's bulk store; the
-    positional ones and the id do not."""
+def test_text_fields_use_the_bulk_store(tmp_path: Path) -> None:
+    """ArabicText fields go to the pool's bulk stores (representations as
+    term counts, positional fields as terms in order); the id, keyword,
+    numeric and date fields do not."""
     seen: list[set[str]] = []
     rng = random.Random(12)
     ops: list[Op] = [("add", make_doc(i, rng)) for i in range(50)]
     ops.append(grouped_only(lambda w: seen.append(set(w.pool.bulk_fieldnames))))
     assert_same(tmp_path, [{"ops": ops}])
-    assert seen == [{"all__none", "all__ngram4"}]
+    assert seen == [{"title", "body", "all__none", "all__ngram4"}]
 
 
 def test_bulk_store_joined_with_postings_added_one_by_one() -> None:
@@ -454,3 +455,23 @@ def test_small_blocks_stored_raw_and_big_ones_compressed(tmp_path: Path) -> None
             while m.is_active():  # every block decodes
                 m.next()
     assert comps[0] > 0 and comps[schema_module.ArabicCodec()._compression] > 0
+
+
+def test_positional_bulk_store_postings() -> None:
+    """A Positions field's bulk store gives each term's postings with the
+    values ArabicText.index gives (count, then the positions)."""
+    pool = writer_module.GroupedPool(None, None)
+    field = ArabicText(DEFAULT_ANALYZER)
+    docs = ["ذهب الطلاب إلى المكتبة ثم ذهب الطلاب", "المكتبة", "كتب كتب كتب " * 30]
+    expected: dict[bytes, list[Any]] = {}
+    for docnum, text in enumerate(docs):
+        assert pool.add_terms("f", docnum, field.position_terms(text))
+        for btext, _freq, weight, value in field.index(text):
+            expected.setdefault(btext, []).extend((docnum, weight, value))
+    got = {btext: postings for _f, btext, postings in pool.iter_terms()}
+    assert got == expected
+    compact = {btext: postings for _f, btext, postings in pool.iter_terms(compact=True)}
+    assert {b: (p[0].tolist(), p[1].tolist(), p[2]) for b, p in compact.items()} == {
+        b: (p[0::3], [int(w) for w in p[1::3]], p[2::3]) for b, p in expected.items()
+    }
+    assert not pool.add_counts("f", 5, Counter({"x": 1}))  # a Positions store takes no counts
