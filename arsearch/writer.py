@@ -62,9 +62,11 @@ _POSTING_BYTES = 64
 _TERM_BYTES = 200
 # The same in a bulk store: three array items a posting (a Frequency field)
 # or a word (a Positions field); a vocabulary entry. Grouping a store at a
-# spill or commit needs for a moment up to about 1.5 times its arrays again
-# (sort keys and order, sorted copies, encoded positions): not counted here
-# (counting it made a 40,000-article build spill 5 times instead of 2).
+# spill or commit needs more for a moment — sort keys and order and sorted
+# copies (about 1.25 times a Frequency store's arrays), and for a Positions
+# store the encoded values too (about 2.5 times its arrays on news text) —
+# not counted here: counting it made a 40,000-article build spill 5 times
+# instead of 2, at about 6 s a spill.
 _BULK_POSTING_BYTES = 16
 _BULK_WORD_BYTES = 16
 _BULK_TERM_BYTES = 120
@@ -134,10 +136,10 @@ class _FreqStore:
         rank = np.empty(len(terms), dtype=np.int32 if len(terms) < 2**31 else np.int64)
         rank[ids] = np.arange(len(terms))
         keys = rank[np.frombuffer(self.termids, dtype=np.int64)]
-        ends = np.cumsum(np.bincount(keys, minlength=len(terms))).tolist()
         # stable: each term's items stay in arrival (= docnum, position) order
         order = np.argsort(keys, kind="stable")
         if not self.positions:
+            ends = np.cumsum(np.bincount(keys, minlength=len(terms))).tolist()
             del keys
             docnums = np.frombuffer(self.docnums, dtype=np.uint32)[order]
             counts = np.frombuffer(self.counts, dtype=np.uint32)[order]
@@ -164,7 +166,8 @@ class _FreqStore:
         # ArabicPositions values, all in one buffer: each posting's count
         # (4 bytes big-endian, pack_uint) followed by its positions (native uint32)
         heads = starts + np.arange(len(starts))
-        buf = np.empty(n + len(starts), dtype=np.uint32)
+        del starts
+        buf = np.empty(n + len(heads), dtype=np.uint32)
         is_position = np.ones(len(buf), dtype=bool)
         is_position[heads] = False
         buf[heads] = counts.astype(">u4").view(np.uint32)
@@ -172,11 +175,14 @@ class _FreqStore:
         del is_position, positions
         raw = buf.tobytes()
         del buf
-        offsets = (heads * 4).tolist()
-        offsets.append(len(raw))
+        # byte offsets of the values, the end appended (one term's at a time
+        # as a list: a list for all postings would outweigh the arrays)
+        offsets = np.append(heads * 4, len(raw))
+        del heads
         start = 0
         for term, end in zip(terms, per_term):
-            values = list(map(raw.__getitem__, map(slice, offsets[start:end], offsets[start + 1 : end + 1])))
+            cut = offsets[start : end + 1].tolist()
+            values = list(map(raw.__getitem__, map(slice, cut, cut[1:])))
             yield term.encode("utf-8"), (docnums[start:end], counts[start:end], values)
             start = end
 
@@ -524,6 +530,8 @@ def _from_run(record: tuple[str, bytes, Any]) -> AnyTermPostings:
 def _join(pieces: list[Postings | FreqPostings]) -> Postings | FreqPostings:
     """A term's postings from its pieces in docnum order (a new object)."""
     if not any(isinstance(p, list) for p in pieces):
+        if len({len(p) for p in pieces}) > 1:
+            raise ValueError("cannot join a Positions store's postings with a Frequency store's")
         joined = np.concatenate([p[0] for p in pieces]), np.concatenate([p[1] for p in pieces])
         if len(pieces[0]) > 2:  # Positions values
             return (*joined, [v for p in pieces for v in p[2]])
