@@ -219,6 +219,19 @@ def _deflate(data: bytes, level: int) -> bytes:
     return c.compress(data) + c.flush()
 
 
+def _block_lengths(lenbytes: bytes | None, block_ids: Sequence[int]) -> tuple[int | None, int]:
+    """A block's shortest and longest field length as add_posting tracks
+    them (zero lengths ignored): ``(None, 0)`` without any."""
+    if lenbytes is None:
+        return None, 0
+    lbs = bytes(map(lenbytes.__getitem__, block_ids))
+    top = max(lbs)
+    if not top:
+        return None, 0
+    low = min(lbs) or min(lbs.replace(b"\x00", b""))
+    return byte_to_length(low), byte_to_length(top)
+
+
 class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
     """Whoosh's W3 postings writer with less Python per posting: list
     minification in C loops, whole blocks at a time from
@@ -248,32 +261,40 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         # _COMPRESS_MIN bytes are stored uncompressed, as its comment means to
         # ("less than 20 bytes, don't bother compressing": the next line undoes
         # it). zlib's set-up cost dominates such blocks and adds bytes to them.
-        if not self._blockcount:
-            self._postfile.write(WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
-        data = pickle.dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), 2)
-        comp = self._compression if len(data) >= _COMPRESS_MIN else 0
-        if comp:
-            data = _deflate(data, comp)
         ids = self._ids
-        info = pickle.dumps(
-            (
-                len(ids),
-                ids[-1],
-                self._maxweight,
-                comp,
-                length_to_byte(self._minlength),
-                length_to_byte(self._maxlength),
-            ),
-            2,
-        )
+        data = (self._mini_ids(), self._mini_weights(), self._mini_values())
+        self._emit_block(data, len(ids), ids[-1], self._maxweight, self._minlength, self._maxlength, last)
+        self._new_block()
+
+    def _emit_block(
+        self,
+        data: tuple[Any, Any, Any],
+        count: int,
+        last_id: int,
+        maxweight: float,
+        minlength: int | None,
+        maxlength: int,
+        last: bool,
+    ) -> None:
+        """Write one block: the term's header first, the block info, then
+        ``data`` (minified ids, weights, values) pickled, compressed unless
+        under _COMPRESS_MIN bytes."""
         postfile = self._postfile
-        blocklength = len(info) + len(data)
+        if not self._blockcount:
+            postfile.write(WHOOSH3_HEADER_MAGIC)
+        raw = pickle.dumps(data, 2)
+        comp = self._compression if len(raw) >= _COMPRESS_MIN else 0
+        if comp:
+            raw = _deflate(raw, comp)
+        info = pickle.dumps(
+            (count, last_id, maxweight, comp, length_to_byte(minlength), length_to_byte(maxlength)), 2
+        )
+        blocklength = len(info) + len(raw)
         postfile.write_int(-blocklength if last else blocklength)
         postfile.write(info)
-        postfile.write(data)
+        postfile.write(raw)
         self._blockcount += 1
-        self._new_block()
 
     def add_postings_bulk(
         self, ids: Sequence[int], weights: Sequence[float], values: Sequence[bytes | None], lenbytes: bytes | None
@@ -298,17 +319,9 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
             block_values = values[start:end]
             # add_posting keeps only non-empty values (None counts as empty)
             self._values = block_values if all(block_values) else [v for v in block_values if v]
-            if lenbytes is not None:
-                lbs = bytes(map(lenbytes.__getitem__, block_ids))
-                top = max(lbs)
-                if top:
-                    # add_posting ignores zero lengths for the minimum
-                    low = min(lbs) or min(lbs.replace(b"\x00", b""))
-                    self._minlength = byte_to_length(low)
-                    self._maxlength = byte_to_length(top)
+            self._minlength, self._maxlength = _block_lengths(lenbytes, block_ids)
             if end < n:
                 self._write_block()
-
 
     def add_frequency_postings(
         self, ids: np.ndarray, freqs: np.ndarray, lenbytes: bytes | None, values: list[bytes] | None = None
@@ -325,13 +338,11 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         add_posting keeps weights as float32 and would round it.)"""
         if self._ids or self._byteids or self._blockcount:
             raise ValueError("add_frequency_postings writes a whole term's postings (document ids only)")
-        postfile = self._postfile
         terminfo = self._terminfo
         limit = self._blocklimit
         all_ids = ids.tolist()
         all_freqs = freqs.tolist()
         n = len(all_ids)
-        postfile.write(WHOOSH3_HEADER_MAGIC)
         for start in range(0, n, limit):
             block_ids = all_ids[start : start + limit] if n > limit else all_ids
             block_freqs = all_freqs[start : start + limit] if n > limit else all_freqs
@@ -345,16 +356,7 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
                 weights = maxweight
             else:
                 weights = tuple(map(float, block_freqs))
-            minlength: int | None = None
-            maxlength = 0
-            if lenbytes is not None:
-                lbs = bytes(map(lenbytes.__getitem__, block_ids))
-                top = max(lbs)
-                if top:
-                    # add_posting ignores zero lengths for the minimum
-                    low = min(lbs) or min(lbs.replace(b"\x00", b""))
-                    minlength = byte_to_length(low)
-                    maxlength = byte_to_length(top)
+            minlength, maxlength = _block_lengths(lenbytes, block_ids)
             # W3TermInfo.add_block
             terminfo._weight += float(sum(block_freqs))
             terminfo._df += count
@@ -365,24 +367,14 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
                 terminfo._minid = block_ids[0]
             last_id = block_ids[-1]
             terminfo._maxid = last_id
-            # _write_block: delta-coded ids, weights, the values joined (4-byte big-endian counts)
+            # _write_block's minified ids (delta-coded), weights and values
             deltas = tuple(map(_sub, block_ids, chain((0,), block_ids)))
             if values is None:  # Frequency: the counts joined (4-byte big-endian)
                 block_values: Any = struct.pack(">%dI" % count, *block_freqs)
             else:  # variable-size values (ArabicPositions): one per posting
                 block_values = tuple(values[start : start + limit]) if n > limit else tuple(values)
-            data = pickle.dumps((deltas, weights, block_values), 2)
-            comp = self._compression if len(data) >= _COMPRESS_MIN else 0
-            if comp:
-                data = _deflate(data, comp)
-            info = pickle.dumps(
-                (count, last_id, maxweight, comp, length_to_byte(minlength), length_to_byte(maxlength)), 2
-            )
-            blocklength = len(info) + len(data)
-            postfile.write_int(-blocklength if start + limit >= n else blocklength)
-            postfile.write(info)
-            postfile.write(data)
-            self._blockcount += 1
+            data = (deltas, weights, block_values)
+            self._emit_block(data, count, last_id, maxweight, minlength, maxlength, start + limit >= n)
 
 
 class _FieldWriter(W3FieldWriter):  # type: ignore[misc]

@@ -328,38 +328,34 @@ class GroupedPool:
         field's bulk store. False when they must go through :meth:`add_field`
         instead: the pool fell back, the field already holds postings added
         one by one, or ``docnum`` is not above the field's last one."""
-        store = self._bulk_store(fieldname, docnum, positions=False)
-        if store is None:
-            return False
-        new_terms = store.add(docnum, counts)
-        self._added(fieldname, docnum, len(counts) * _BULK_POSTING_BYTES + new_terms * _BULK_TERM_BYTES)
-        return True
+        return self._add_bulk(fieldname, docnum, counts, positions=False)
 
     def add_terms(self, fieldname: str, docnum: int, terms: list[str]) -> bool:
         """Add one document's postings for an ArabicPositions field as its
         terms in order (positions 0, 1, ...; weight = count, no boost) to the
         field's bulk store. False as for :meth:`add_counts`."""
-        store = self._bulk_store(fieldname, docnum, positions=True)
-        if store is None:
-            return False
-        new_terms = store.add_terms(docnum, terms)
-        self._added(fieldname, docnum, len(terms) * _BULK_WORD_BYTES + new_terms * _BULK_TERM_BYTES)
-        return True
+        return self._add_bulk(fieldname, docnum, terms, positions=True)
 
-    def _bulk_store(self, fieldname: str, docnum: int, positions: bool) -> _FreqStore | None:
+    def _add_bulk(self, fieldname: str, docnum: int, items: Any, positions: bool) -> bool:
         if self._fallback is not None or self._fields.get(fieldname) or docnum <= self._lastdoc.get(fieldname, -1):
-            return None
+            return False
         store = self._bulk.get(fieldname)
         if store is None:
             store = self._bulk[fieldname] = _FreqStore(positions)
             self.fieldnames.add(fieldname)
-        return store if store.positions == positions else None
-
-    def _added(self, fieldname: str, docnum: int, size: int) -> None:
+        if store.positions != positions:
+            return False
+        if positions:
+            new_terms = store.add_terms(docnum, items)
+            size = len(items) * _BULK_WORD_BYTES
+        else:
+            new_terms = store.add(docnum, items)
+            size = len(items) * _BULK_POSTING_BYTES
         self._lastdoc[fieldname] = self._bulk_last[fieldname] = docnum
-        self.size += size
+        self.size += size + new_terms * _BULK_TERM_BYTES
         if self.size > self.limit:
             self.spill()
+        return True
 
     def _add_checked(
         self, fieldname: str, docnum: int, items: Iterable[tuple[bytes, int, float, bytes]], boost: float
@@ -587,7 +583,6 @@ class GroupedSegmentWriter(SegmentWriter):  # type: ignore[misc]
         # Whoosh's SegmentWriter.add_document, the postings going to the pool
         # a field at a time.
         perdocwriter = self.perdocwriter
-        pool = self.pool
         docnum = self.docnum
         docboost = self._doc_boost(fields)
         perdocwriter.start_doc(docnum)
@@ -598,25 +593,7 @@ class GroupedSegmentWriter(SegmentWriter):  # type: ignore[misc]
             field = schema[fieldname]
             length = 0
             if field.indexed:
-                fieldboost = self._field_boost(fields, fieldname, docboost)
-                distinct = getattr(field, "distinct_postings", False) and isinstance(value, str)
-                counts = terms = None
-                if distinct and fieldboost == 1.0:
-                    counts = field.frequencies(value)
-                    if counts is None:
-                        terms = field.position_terms(value)
-                if counts is not None and pool.add_counts(fieldname, docnum, counts):
-                    freqs = counts.total()
-                elif terms is not None and pool.add_terms(fieldname, docnum, terms):
-                    freqs = len(terms)
-                else:
-                    if counts is not None:
-                        items = field.frequency_postings(counts)
-                    elif terms is not None:
-                        items = field.positions_postings(terms)
-                    else:
-                        items = field.index(value)
-                    freqs = pool.add_field(fieldname, docnum, items, fieldboost, distinct)
+                freqs = self._index_field(field, fieldname, docnum, value, self._field_boost(fields, fieldname, docboost))
                 if field.scorable:
                     length = freqs
             customval = fields.get("_stored_%s" % fieldname, value)
@@ -627,6 +604,24 @@ class GroupedSegmentWriter(SegmentWriter):  # type: ignore[misc]
         perdocwriter.finish_doc()
         self._added = True
         self.docnum += 1
+
+    def _index_field(self, field: Any, fieldname: str, docnum: int, value: Any, boost: float) -> int:
+        """Put one field's postings in the pool (an ArabicText field's str
+        in a bulk store when unboosted); returns the sum of the frequencies."""
+        pool = self.pool
+        if not (getattr(field, "distinct_postings", False) and isinstance(value, str)):
+            return pool.add_field(fieldname, docnum, field.index(value), boost, False)
+        counts = field.frequencies(value)
+        if counts is not None:
+            if boost == 1.0 and pool.add_counts(fieldname, docnum, counts):
+                return counts.total()
+            return pool.add_field(fieldname, docnum, field.frequency_postings(counts), boost, True)
+        terms = field.position_terms(value)
+        if terms is not None:
+            if boost == 1.0 and pool.add_terms(fieldname, docnum, terms):
+                return len(terms)
+            return pool.add_field(fieldname, docnum, field.positions_postings(terms), boost, True)
+        return pool.add_field(fieldname, docnum, field.index(value), boost, True)
 
     def _flush_segment(self) -> None:
         """Whoosh's _flush_segment, writing the grouped postings a term at a
