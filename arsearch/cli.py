@@ -168,9 +168,15 @@ Example:
 """
 
 SEARCH_EPILOG = """\
-Query language: words (any form: المكتبات finds مكتبة), "exact phrases",
-+required, -excluded, prefix*, field:word (e.g. title:الدولة). Put -- before
-a query that starts with '-'.
+Query language (Lucene's query_string): words (any form: المكتبات finds
+مكتبة), "exact phrases", "phrase"~2, +required, -excluded, AND / OR / NOT
+(&& || !), ( ), prefix*, field:word and field:(a b) (e.g. title:الدولة),
+word^2. Several QUERY words are joined into one query. Put -- before a query
+that starts with '-'.
+
+Marks: [word] matched the query word itself (its form or light stem); {word}
+matched its root or a close spelling (ترمب for ترامب). --explain lists, for
+each hit, which query words matched and how.
 
 Without --index the bundled sample corpus is searched; it is indexed once
 into $ARSEARCH_CACHE (default $XDG_CACHE_HOME/arsearch or ~/.cache/arsearch).
@@ -182,8 +188,10 @@ Example:
 """
 
 ANALYZE_EPILOG = """\
-Columns: token position, index term, the original span of the text (with its
-diacritics and hamza spelling) and its start-end character offsets.
+Columns: token position, index term (the light stem), the original span of
+the text (with its diacritics and hamza spelling), its start-end character
+offsets, and the word's other representations in the default index: its
+ISRI root and its character 4-grams.
 TEXT '-' reads the text from stdin.
 
 Example:
@@ -243,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=SEARCH_EPILOG,
         formatter_class=fmt,
     )
-    p.add_argument("query", metavar="QUERY", help="the query (quote it if it has spaces)")
+    p.add_argument("query", metavar="QUERY", nargs="+", help="the query (several words are joined by spaces)")
     p.add_argument("--index", "-i", metavar="INDEX_DIR", help="the index to search (default: the sample corpus)")
     p.add_argument("-n", "--limit", type=_non_negative_int, default=10, metavar="N", help="hits to show (default 10)")
     p.add_argument("--offset", type=_non_negative_int, default=0, metavar="K", help="skip the first K hits")
@@ -258,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="snippet marks: html (<mark>), text ([...]) or ansi (color); default ansi on a terminal, else text",
     )
     p.add_argument("--fields", metavar="F1,F2", help="search only these text fields (e.g. title,body)")
+    p.add_argument("--explain", action="store_true", help="show, for each hit, which query words matched and how")
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser(
@@ -435,31 +444,38 @@ def cmd_search(args: argparse.Namespace) -> int:
         fields = [f.strip() for f in args.fields.split(",") if f.strip()]
         if not fields:
             raise UsageError("--fields needs field names, e.g. --fields title,body (see 'arsearch search --help')")
+    query = " ".join(args.query)
     ix = Index.open(args.index) if args.index else seeds_index()
     try:
-        results = ix.search(args.query, limit=args.limit, offset=args.offset, fields=fields, snippet_format=fmt)
+        results = ix.search(query, limit=args.limit, offset=args.offset, fields=fields, snippet_format=fmt)
     finally:
         ix.close()
     out = sys.stdout
+    for warning in results.warnings:
+        _stderr_line(f"{PROG}: warning: {warning}")
     if args.json:
         payload = {
             "query": results.query,
             "total": results.total,
             "offset": results.offset,
-            "hits": [hit.to_json() for hit in results],
+            "warnings": list(results.warnings),
+            "suggestion": results.suggestion,
+            "hits": [_hit_json(hit, args.explain) for hit in results],
         }
         print(json.dumps(payload, ensure_ascii=False), file=out)
         return 0
+    if results.suggestion and results.total < SUGGEST_BELOW:
+        print(f"did you mean: {results.suggestion}", file=out)
     if results.total == 0:
         print("no results", file=out)
         return 0
     if not results.hits:
         if args.limit == 0:
-            print(f"{_plural(results.total, 'result')} for {_quote(args.query)}", file=out)
+            print(f"{_plural(results.total, 'result')} for {_quote(query)}", file=out)
         else:
             print(f"no results at offset {results.offset} ({_plural(results.total, 'result')} in all)", file=out)
         return 0
-    print(_header(results.total, results.offset, len(results.hits), args.query, results.elapsed_ms), file=out)
+    print(_header(results.total, results.offset, len(results.hits), query, results.elapsed_ms), file=out)
     ansi = fmt == "ansi"
     width = len(str(results.hits[-1].rank))
     indent = " " * (width + 2)
@@ -469,16 +485,40 @@ def cmd_search(args: argparse.Namespace) -> int:
         score = f"score {hit.score:.3f}"
         print(file=out)
         print(f"{BOLD}{line}{RESET}  {DIM}{score}{RESET}" if ansi else f"{line}  {score}", file=out)
-        title = hit.fields.get("title")
-        if isinstance(title, str) and title.strip():
-            title = _shorten(one_line(title), 120)
-            if fmt == "html":
-                title = html.escape(title)
+        title = one_line(hit.title)
+        if title.strip():
             print(f"{indent}{BOLD}{title}{RESET}" if ansi else f"{indent}{title}", file=out)
         snippet = one_line(hit.snippet)
         if snippet:
             print(f"{indent}{snippet}", file=out)
+        for line in _explain_lines(hit.explain()) if args.explain else []:
+            print(f"{indent}{DIM}{line}{RESET}" if ansi else f"{indent}{line}", file=out)
     return 0
+
+
+#: The CLI shows the did-you-mean suggestion when a query has fewer hits than this.
+SUGGEST_BELOW = 5
+
+
+def _hit_json(hit: Any, explain: bool) -> dict[str, Any]:
+    data: dict[str, Any] = hit.to_json()
+    if explain:
+        data["explain"] = [{"word": m.word, "how": m.how, "field": m.field, "text": m.text} for m in hit.explain()]
+    return data
+
+
+def _explain_lines(matches: Sequence[Any]) -> list[str]:
+    """One line per query word: how it matched, where, with which words."""
+    by_word: dict[str, dict[tuple[str, str], list[str]]] = {}
+    for m in matches:
+        seen = by_word.setdefault(m.word, {}).setdefault((m.how, m.field), [])
+        if m.text not in seen:
+            seen.append(m.text)
+    lines = []
+    for word, hows in by_word.items():
+        parts = [f"{how} in {field}: {', '.join(texts[:4])}{' …' if len(texts) > 4 else ''}" for (how, field), texts in hows.items()]
+        lines.append(f"{word} ← " + "; ".join(parts))
+    return lines
 
 
 def _default_format(stream: Any) -> str:
@@ -514,10 +554,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         text = sys.stdin.read()
     analyzer = Analyzer(stemmer=args.stemmer)
     tokens = analyzer.analyze(text, keep_stopwords=args.keep_stopwords)
+    root_analyzer, _ = analyzer.for_representation("isri")
+    grams_analyzer, n = analyzer.for_representation("ngram4")
     rows = []
     for t in tokens:
         surface = text[t.start : t.end]
         entry = analyzer.entry(surface)
+        root = root_analyzer.entry(surface)
         rows.append(
             {
                 "position": t.position,
@@ -526,6 +569,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 "start": t.start,
                 "end": t.end,
                 "stopword": bool(entry and entry[1]),
+                "root": root[0] if root else "",
+                "ngrams": grams_analyzer.word_ngrams(surface, n),
             }
         )
     if args.json:
@@ -535,12 +580,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         hint = "" if args.keep_stopwords else " (only stop words? try --keep-stopwords)"
         print(f"no tokens{hint}")
         return 0
-    header = ["pos", "term", "original", "span"]
-    table = [[str(r["position"]), r["term"], r["original"], f"{r['start']}-{r['end']}"] for r in rows]
-    if args.keep_stopwords:
-        header.append("stop")
-        for line, r in zip(table, rows):
-            line.append("yes" if r["stopword"] else "")
+    stop = ["stop"] if args.keep_stopwords else []
+    header = ["pos", "term", "original", "span", *stop, "root", "4-grams"]
+    table = [
+        [
+            str(r["position"]), r["term"], r["original"], f"{r['start']}-{r['end']}",
+            *(["yes" if r["stopword"] else "-"] if stop else []),
+            r["root"], " ".join(r["ngrams"]),
+        ]
+        for r in rows
+    ]
     for line in _columns([header, *table], right=(0,)):
         print(line)
     return 0

@@ -23,11 +23,12 @@ has its score scaled by ``1 − c + c·m/n``.
 
 from __future__ import annotations
 
+import bisect
 import math
 import pickle
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -156,6 +157,32 @@ def _near_docs(per: list[tuple[np.ndarray, np.ndarray, list[bytes] | None]], win
     return np.unique(np.concatenate(found))
 
 
+def _sloppy_docs(per: list[tuple[np.ndarray, np.ndarray, list[bytes] | None]], fmt: Any, slop: int) -> np.ndarray:
+    """Local docnums where the words occur in order with at most ``slop``
+    other words between them in all (Lucene's slop, without reordering)."""
+    common = per[0][0]
+    for ids, _, _ in per[1:]:
+        common = np.intersect1d(common, ids, assume_unique=True)
+    hits = []
+    k = len(per)
+    for d in common.tolist():
+        lists = [sorted(fmt.decode_positions(vals[int(np.searchsorted(ids, d))])) for ids, _, vals in per]  # type: ignore[index]
+        for start in lists[0]:
+            pos = start
+            for later in lists[1:]:
+                i = bisect.bisect_right(later, pos)
+                if i == len(later):
+                    pos = -1
+                    break
+                pos = later[i]
+            if pos < 0:
+                break  # no later start can complete the sequence either
+            if pos - start - (k - 1) <= slop:
+                hits.append(d)
+                break
+    return np.asarray(hits, dtype=np.int64)
+
+
 def _phrase_docs(per: list[tuple[np.ndarray, np.ndarray, list[bytes] | None]], fmt: Any) -> np.ndarray:
     """Local docnums where the words (one posting triple each, in order) are adjacent."""
     common = per[0][0]
@@ -214,6 +241,7 @@ class Engine:
         self._norms: dict[str, np.ndarray] = {}
         self._idf: dict[tuple[str, str], float] = {}
         self._df: dict[tuple[str, str], int] = {}
+        self.memo: dict[Any, Any] = {}  # the query planner's lookups for this generation (see query.Lexicon)
         self._cached = 0  # postings held by the cache
         self._cache: OrderedDict[tuple[str, str, bool], list[tuple[int, np.ndarray, np.ndarray, list[bytes] | None]]] = (
             OrderedDict()
@@ -257,6 +285,16 @@ class Engine:
             self._norms[field] = norm
         return norm
 
+    def has_term(self, term: str, fields: Sequence[str]) -> bool:
+        """Whether any live or deleted document holds ``term`` in one of ``fields``
+        (a term-dictionary lookup per segment, no postings read)."""
+        for seg in self.segments:
+            reader = seg.reader
+            for field in fields:
+                if (field, term) in reader:
+                    return True
+        return False
+
     def df(self, field: str, term: str) -> int:
         key = (field, term)
         value = self._df.get(key)
@@ -274,8 +312,9 @@ class Engine:
 
     # -- items ------------------------------------------------------------------------
     def _terms(self, refs: Iterable[TermRef], scores: np.ndarray, matched: np.ndarray, strict: bool = False) -> None:
-        """Score ``refs`` into ``scores`` and mark the documents they match;
-        ``strict``: representations score but do not match (+word, -word)."""
+        """Score ``refs`` into ``scores`` and mark the documents that are hits:
+        those holding a ref that :attr:`TermRef.matches`; ``strict`` (a
+        required or excluded word): only the word's own term."""
         k1p1 = self.k1 + 1.0
         for ref in refs:
             if ref.max_df < 1.0 and self.df(ref.field, ref.term) > ref.max_df * self.n:
@@ -285,7 +324,7 @@ class Engine:
                 continue
             c = ref.weight * self.idf(ref.field, ref.term) * k1p1 if ref.weight else 0.0
             norm = self.norms(ref.field) if c else None
-            marks = not (strict and ref.representation)
+            marks = ref.how == "stem" if strict else ref.matches
             for offset, ids, weights, _ in plist:
                 gids = ids + offset
                 if marks:
@@ -308,7 +347,14 @@ class Engine:
                 per = [by_word[w].get(seg.offset) for w in words]
                 if any(p is None for p in per):
                     continue
-                hits = _near_docs(per, item.window) if item.kind == "near" else _phrase_docs(per, fmt)
+                if item.kind == "near":
+                    hits = _near_docs(per, item.window)
+                elif item.slop and len(per) == 2:
+                    hits = _near_docs(per, item.slop + 1)
+                elif item.slop:
+                    hits = _sloppy_docs(per, fmt, item.slop)
+                else:
+                    hits = _phrase_docs(per, fmt)
                 if not len(hits):
                     continue
                 local = hits
@@ -345,6 +391,8 @@ class Engine:
 
     def evaluate(self, item: PlanItem) -> tuple[np.ndarray, np.ndarray]:
         """(scores, matched) arrays over all documents for one item."""
+        if item.kind == "group":
+            return self._combine(item.children)[:2]
         scores = np.zeros(self.n, dtype=np.float64)
         matched = np.zeros(self.n, dtype=bool)
         if item.kind == "terms":
@@ -355,9 +403,9 @@ class Engine:
             self._prefix(item, scores, matched)
         return scores, matched
 
-    # -- plans -----------------------------------------------------------------------
-    def run(self, plan: Plan, filter_mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Score a plan: returns (scores, candidate mask) over all documents."""
+    def _combine(self, items: Iterable[PlanItem]) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """Items combined as a boolean query: (scores, hits, optional items
+        matched per document, number of optional items)."""
         n = self.n
         total = np.zeros(n, dtype=np.float64)
         any_match = np.zeros(n, dtype=bool)
@@ -365,7 +413,7 @@ class Engine:
         excluded = np.zeros(n, dtype=bool)
         count = np.zeros(n, dtype=np.float64)
         optional = 0
-        for item in plan.items:
+        for item in items:
             scores, matched = self.evaluate(item)
             if item.occur == "must_not":
                 excluded |= matched
@@ -373,14 +421,19 @@ class Engine:
             total += scores
             if item.bonus:
                 continue
+            any_match |= matched
             if item.occur == "must":
                 required &= matched
-                any_match |= matched
             else:
-                any_match |= matched
                 count += matched
                 optional += 1
-        candidates = any_match & required & ~excluded & self.live
+        return total, any_match & required & ~excluded, count, optional
+
+    # -- plans -----------------------------------------------------------------------
+    def run(self, plan: Plan, filter_mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Score a plan: returns (scores, hit mask) over all documents."""
+        total, hits, count, optional = self._combine(plan.items)
+        candidates = hits & self.live
         if filter_mask is not None:
             candidates &= filter_mask
         if plan.coordination > 0 and optional > 1:

@@ -74,6 +74,13 @@ class Ranking:
     ``proximity`` adds a bonus (that weight × the pair's BM25) where two
     consecutive query words occur in order within ``proximity_window``
     positions (a sequential-dependence model).
+
+    The match policy: a document is a hit only if it holds a query word's
+    own term (its light stem), its root (a stemmer representation, when
+    ``root_match`` and the word itself occurs in the index), or a close
+    spelling of it that occurs in the index (scored ``near_weight`` times
+    the word; 0 turns close spellings off). Character n-grams add score to
+    hits, never make one.
     """
 
     k1: float = 1.2
@@ -85,6 +92,8 @@ class Ranking:
     proximity: float = 0.0
     proximity_window: int = 3
     ngram_max_df: float = 0.1
+    near_weight: float = 0.5
+    root_match: bool = True
 
     def __post_init__(self) -> None:
         names = [name for name, _weight in self.representations]
@@ -93,6 +102,9 @@ class Ranking:
                 raise SchemaError(f"unknown representation {name!r}; choose one of {', '.join(REPRESENTATIONS)}")
         if len(set(names)) != len(names):
             raise SchemaError(f"each representation may appear once, not {names}")
+        nw = self.near_weight
+        if not isinstance(nw, (int, float)) or isinstance(nw, bool) or not 0.0 <= nw <= 1.0:
+            raise SchemaError(f"near_weight must be a number in [0, 1], not {nw!r}")
         df = self.ngram_max_df
         if not isinstance(df, (int, float)) or isinstance(df, bool) or not 0.0 < df <= 1.0:
             raise SchemaError(f"ngram_max_df must be a number in (0, 1], not {df!r}")

@@ -22,14 +22,15 @@ from __future__ import annotations
 
 import html
 from collections.abc import Collection
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Literal, NamedTuple
 
 from .analysis import DEFAULT_ANALYZER, Analyzer
-from .query import analyze_query, parse_query
+from .fields import Field, Ranking, rep_field
+from .query import Plan, build_plan
 from .tokenize import WORD_PATTERN
 
-__all__ = ["highlight", "QueryMatcher", "FORMATS"]
+__all__ = ["highlight", "QueryMatcher", "Match", "FORMATS", "NEAR_FORMATS"]
 
 Format = Literal["html", "text", "ansi"]
 
@@ -39,14 +40,41 @@ FORMATS: dict[str, tuple[str, str, bool]] = {
     "text": ("[", "]", False),
     "ansi": ("\x1b[1;33m", "\x1b[0m", False),
 }
+#: Marks for words matched by their root or a close spelling, not the word itself.
+NEAR_FORMATS: dict[str, tuple[str, str]] = {
+    "html": ('<mark class="near">', "</mark>"),
+    "text": ("{", "}"),
+    "ansi": ("\x1b[4;36m", "\x1b[0m"),
+}
 ELLIPSIS = "…"
 #: Only this many leading characters of a huge text are searched for matches.
 MAX_SCAN_CHARS = 100_000
 
+How = Literal["form", "stem", "root", "near", "prefix"]
+
+
+class Match(NamedTuple):
+    """One marked word: the query ``word`` it answers, ``how`` (form: the
+    same spelling; stem: the same light stem; root; near: a close
+    spelling; prefix), its ``start``/``end`` in the text, the ``text`` and
+    the ``field`` it is in (when known)."""
+
+    word: str
+    how: How
+    start: int
+    end: int
+    text: str
+    field: str = ""
+
 
 @dataclass(frozen=True)
 class QueryMatcher:
-    """What a query matches: index terms and normalized prefixes.
+    """What a query matches in one field: the words' terms, their close
+    spellings (``near``), their ``roots`` (under ``root_stemmer``) and
+    normalized ``prefixes``; ``sources`` maps each to the query word.
+
+    Built from the :class:`~arsearch.query.Plan` the engine ran, so the
+    highlighter marks exactly what made a document a hit.
 
     >>> QueryMatcher.from_query("المكتبات مدر*").terms, QueryMatcher.from_query("مدر*").prefixes
     (frozenset({'مكتب'}), ('مدر',))
@@ -54,66 +82,174 @@ class QueryMatcher:
 
     terms: frozenset[str]
     prefixes: tuple[str, ...] = ()
+    near: frozenset[str] = frozenset()
+    roots: frozenset[str] = frozenset()
+    root_stemmer: str = ""
+    skip: frozenset[str] = frozenset()  # terms a prefix without its article never marks (stop words)
+    stripped: frozenset[str] = frozenset()  # the prefixes that had their article removed
+    sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    _memo: dict[tuple[Analyzer, bool], dict[str, tuple[str, How] | None]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    @classmethod
+    def from_plan(cls, plan: Plan, field: str) -> QueryMatcher:
+        """What ``plan`` matches in text field ``field``: the words searched
+        there (excluded ones left out), and the roots of the representation
+        fields, which hold every text field."""
+        terms: set[str] = set()
+        near: set[str] = set()
+        roots: set[str] = set()
+        root_stemmer = ""
+        prefixes: list[str] = []
+        stripped: set[str] = set()
+        skip: frozenset[str] = frozenset()
+        sources: dict[str, str] = {}
+        for item, excluded in plan.walk():
+            if excluded or item.bonus:
+                continue
+            if item.kind == "terms":
+                for ref in item.refs:
+                    if ref.field == field and ref.how in ("stem", "near"):
+                        (terms if ref.how == "stem" else near).add(ref.term)
+                        sources.setdefault(ref.term, item.word)
+                    elif ref.how == "root" and item.occur == "should" and ref.field.startswith(rep_field("")):
+                        roots.add(ref.term)
+                        root_stemmer = ref.field[len(rep_field("")):]
+                        sources.setdefault("\0" + ref.term, item.word)
+            elif item.kind == "phrase" and any(f == field for f, _ in item.fields):
+                terms.update(item.words)
+                for w in item.words:
+                    sources.setdefault(w, item.word)
+            elif item.kind == "prefix" and any(f == field or f.startswith(rep_field("")) for f, _ in item.fields):
+                for k, p in enumerate(item.prefixes):
+                    if p not in prefixes:
+                        prefixes.append(p)
+                        sources.setdefault("*" + p, item.word + "*")
+                        if k:
+                            stripped.add(p)
+                skip = item.skip
+        return cls(frozenset(terms), tuple(prefixes), frozenset(near - terms), frozenset(roots), root_stemmer,
+                   skip, frozenset(stripped), sources)
 
     @classmethod
     def from_query(
         cls, query: str, analyzer: Analyzer | None = None, fields: Collection[str] = (), field: str | None = None
     ) -> QueryMatcher:
-        """Build from a query string. With ``field``, clauses restricted to
-        another field (``title:x`` when highlighting ``body``) are ignored."""
+        """Build from a query string alone (no index: no roots or close
+        spellings). With ``field``, clauses restricted to another field
+        (``title:x`` when highlighting ``body``) are ignored."""
         analyzer = analyzer or DEFAULT_ANALYZER
-        terms: set[str] = set()
-        prefixes: list[str] = []
-        for ac in analyze_query(parse_query(query, fields), analyzer):
-            c = ac.clause
-            if c.occur == "must_not" or (c.field is not None and field is not None and c.field != field):
-                continue
-            if c.kind == "prefix":
-                prefixes.extend(ac.terms)
-            else:
-                terms.update(ac.terms)
-        return cls(frozenset(terms), tuple(prefixes))
+        names = list(dict.fromkeys([*fields, *([field] if field else [])])) or ["body"]
+        target = field or names[0]
+        plan = build_plan(query, {n: Field("text") for n in names}, analyzer, Ranking(), [target] if field is None else names)
+        return cls.from_plan(plan, target)
 
     def __bool__(self) -> bool:
-        return bool(self.terms or self.prefixes)
+        return bool(self.terms or self.prefixes or self.near or self.roots)
 
+    def source(self, key: str, how: How) -> str:
+        """The query word behind a matched term (``key`` as in :meth:`find`)."""
+        if how == "root":
+            return self.sources.get("\0" + key, key)
+        if how == "prefix":
+            return self.sources.get("*" + key, key + "*")
+        return self.sources.get(key, key)
 
-def _matches(text: str, matcher: QueryMatcher, analyzer: Analyzer) -> list[tuple[int, int, str]]:
-    """(start, end, term) of every matched word in ``text``."""
-    cache = analyzer._cache
-    entry = analyzer.entry
-    terms = matcher.terms
-    prefixes = matcher.prefixes
-    found: list[tuple[int, int, str]] = []
-    for m in WORD_PATTERN.finditer(text, 0, MAX_SCAN_CHARS):
-        e = cache.get(m.group()) or entry(m.group())
+    def find(
+        self, text: str, analyzer: Analyzer, start: int = 0, end: int = MAX_SCAN_CHARS, roots: bool = True
+    ) -> list[tuple[int, int, str, How]]:
+        """(start, end, key, how) of every matched word in ``text[start:end]``;
+        ``key`` is the term (or root, or prefix) it matched, ``how`` as in
+        :class:`Match` except that "form" is reported as "stem". ``roots=False``
+        skips root matches (the root stemmer is the slow part)."""
+        memo = self._memo.setdefault((analyzer, roots), {})  # surface → (key, how) or None, for this query
+        if len(memo) > _MEMO_LIMIT:
+            memo.clear()
+        classify = self._classify
+        cache = analyzer._cache
+        terms, near = self.terms, self.near
+        simple = not self.prefixes and not (roots and self.roots)  # a word matches by its term alone
+        found: list[tuple[int, int, str, How]] = []
+        for m in WORD_PATTERN.finditer(text, start, min(end, MAX_SCAN_CHARS)):
+            surface = m.group()
+            hit = memo.get(surface, _UNSEEN)
+            if hit is _UNSEEN:
+                e = cache.get(surface)
+                if simple and e is not None and e[0] not in terms and e[0] not in near:
+                    continue  # the common case, without a call
+                hit = memo[surface] = classify(surface, analyzer, roots)
+            if hit is not None:
+                found.append((m.start(), m.end(), *hit))  # type: ignore[arg-type]
+        return found
+
+    def _classify(self, surface: str, analyzer: Analyzer, roots: bool) -> tuple[str, How] | None:
+        """How one surface word matches the query, if it does."""
+        e = analyzer.entry(surface)
         if e is None:
-            continue
+            return None
         term = e[0]
-        if term in terms:
-            found.append((*m.span(), term))
-        elif prefixes:
-            norm = analyzer.normalize(m.group())
-            for p in prefixes:
-                if norm.startswith(p) or term.startswith(p):
-                    found.append((*m.span(), p))
-                    break
-    return found
+        if term in self.terms:
+            return term, "stem"
+        if term in self.near:
+            return term, "near"
+        prefixes = self.prefixes
+        if prefixes:
+            norm = analyzer.normalize(surface)
+            p = next((p for p in prefixes if norm.startswith(p) or term.startswith(p)), None)
+            if p is not None and not (p in self.stripped and term in self.skip and not norm.startswith(prefixes[0])):
+                return p, "prefix"
+        if roots and self.roots and self.root_stemmer and not e[1] and _may_have_root(analyzer.normalize(surface), self.roots):
+            # the root stemmer is slow: it runs only where a root's letters are all in the word
+            r = analyzer.with_stemmer(self.root_stemmer).entry(surface)
+            if r is not None and r[0] in self.roots:
+                return r[0], "root"
+        return None
+
+    def explain(self, text: str, analyzer: Analyzer) -> list[Match]:
+        """Every matched word of ``text`` with the query word it answers and how."""
+        out: list[Match] = []
+        for start, end, key, how in self.find(text, analyzer):
+            word = self.source(key, how)
+            if how == "stem" and analyzer.normalize(text[start:end]) == analyzer.normalize(word):
+                how = "form"
+            out.append(Match(word, how, start, end, text[start:end]))
+        return out
 
 
-def _best_window(matches: list[tuple[int, int, str]], max_chars: int, shown: set[str]) -> tuple[int, int]:
+_UNSEEN = ("", "")  # a sentinel: a word not classified yet
+_MEMO_LIMIT = 200_000  # words classified per matcher before its memo is reset
+
+
+def _may_have_root(norm: str, roots: frozenset[str]) -> bool:
+    """A cheap test before the root stemmer: a root's letters are letters of
+    the normalized word (held for every word of 300 news articles)."""
+    letters = set(norm)
+    return any(letters.issuperset(r) for r in roots)
+
+
+def _matches(
+    text: str, matcher: QueryMatcher, analyzer: Analyzer, roots: bool = True, start: int = 0, end: int = MAX_SCAN_CHARS
+) -> list[tuple[int, int, str, bool]]:
+    """(start, end, key, near) of every matched word in ``text[start:end]``:
+    ``near`` for a root or a close spelling."""
+    return [(s, e, k, how in ("near", "root")) for s, e, k, how in matcher.find(text, analyzer, start, end, roots)]
+
+
+def _best_window(matches: list[tuple[int, int, str, bool]], max_chars: int, shown: set[str]) -> tuple[int, int]:
     """Indexes [i, j) of the matches forming the best window: most terms not
     yet ``shown``, then most distinct terms, then most matches."""
     best = (0, 1)
-    best_score = (0, 0, 0)
+    best_score = (0, 0, 0, 0)
     j = 0
     for i in range(len(matches)):
         j = max(j, i + 1)
         while j < len(matches) and matches[j][1] - matches[i][0] <= max_chars:
             j += 1
         window = matches[i:j]
-        distinct = {t for _, _, t in window}
-        score = (len(distinct - shown), len(distinct), len(window))
+        distinct = {t for _, _, t, _ in window}
+        exact = sum(1 for *_, near in window if not near)
+        score = (len(distinct - shown), len(distinct), exact, len(window))
         if score > best_score:
             best, best_score = (i, j), score
     return best
@@ -150,16 +286,17 @@ def _cut(text: str, core_start: int, core_end: int, max_chars: int) -> tuple[int
     return left, min(right, left + max_chars)  # a matched word longer than max_chars is cut
 
 
-def _render(text: str, start: int, end: int, marks: list[tuple[int, int, str]], fmt: str) -> str:
+def _render(text: str, start: int, end: int, marks: list[tuple[int, int, str, bool]], fmt: str) -> str:
     before, after, escape = FORMATS[fmt]
+    near_before, near_after = NEAR_FORMATS[fmt]
     esc = html.escape if escape else (lambda s: s)
     out: list[str] = [ELLIPSIS + " "] if text[:start].strip() else []
     pos = start
-    for s, e, _ in marks:
+    for s, e, _, near in marks:
         if s < pos or e > end:
             continue
         out.append(esc(text[pos:s]))
-        out.append(before + esc(text[s:e]) + after)
+        out.append((near_before if near else before) + esc(text[s:e]) + (near_after if near else after))
         pos = e
     out.append(esc(text[pos:end]))
     if text[end:].strip():
@@ -181,7 +318,13 @@ def highlight_matches(
         raise ValueError(f"unknown snippet format {format!r}; choose one of {', '.join(FORMATS)}")
     analyzer = analyzer or DEFAULT_ANALYZER
     max_chars = max(1, int(max_chars))
-    matches = _matches(text, matcher, analyzer) if matcher else []
+    # Words matched by their stem, a close spelling or a prefix, over the whole
+    # text; root matches (slow to find) over the whole text only when there
+    # is nothing else, else only inside the fragments shown.
+    matches = _matches(text, matcher, analyzer, roots=False) if matcher else []
+    root_scan_done = False
+    if not matches and matcher.roots:
+        matches, root_scan_done = _matches(text, matcher, analyzer, roots=True), True
     if not matches:
         _, end = _cut(text, 0, 0, max_chars)
         return _render(text, 0, end, [], format)
@@ -192,11 +335,13 @@ def highlight_matches(
         if not remaining:
             break
         i, j = _best_window(remaining, max_chars, shown)
-        shown.update(t for _, _, t in remaining[i:j])
+        shown.update(t for _, _, t, _ in remaining[i:j])
         spans.append(_cut(text, remaining[i][0], remaining[j - 1][1], max_chars))
         lo, hi = spans[-1]
         remaining = [m for m in remaining if m[1] <= lo or m[0] >= hi]
     spans.sort()
+    if matcher.roots and not root_scan_done:
+        matches = sorted({m for s, e in spans for m in _matches(text, matcher, analyzer, True, s, e)} | set(matches))
     parts = [_render(text, s, e, matches, format) for s, e in spans]
     # Adjacent fragments share one ellipsis.
     return " ".join(p.removeprefix(ELLIPSIS + " ") if k and p.startswith(ELLIPSIS) else p for k, p in enumerate(parts))

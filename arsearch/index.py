@@ -40,7 +40,7 @@ from .errors import (
 )
 from .engine import Engine
 from .fields import DEFAULT_RANKING, ID_FIELD, Field, Ranking, rep_field, resolve_fields
-from .highlight import FORMATS, QueryMatcher, highlight_matches
+from .highlight import FORMATS, Match, QueryMatcher, highlight_matches
 from .query import build_plan
 from .schema import ArabicCodec, build_schema
 from .whoosh_query import compile_filter
@@ -91,9 +91,10 @@ class _RamStorage(RamStorage):  # type: ignore[misc]
 
 @dataclass
 class Hit:
-    """One search result: ``id``, ``score``, stored ``fields``, ``rank`` and a
-    highlighted ``snippet`` (made on first access, so hits whose snippet is
-    never read cost nothing to highlight)."""
+    """One search result: ``id``, ``score``, stored ``fields``, ``rank``, a
+    highlighted body ``snippet`` and highlighted ``title`` (both made on
+    first access, so hits whose snippets are never read cost nothing to
+    highlight), and :meth:`explain`: which query words matched, and how."""
 
     id: str
     score: float
@@ -101,13 +102,38 @@ class Hit:
     rank: int
     _render: Callable[[], str] | None = field(default=None, repr=False, compare=False)
     _snippet: str | None = field(default=None, repr=False, compare=False)
+    _render_title: Callable[[], str] | None = field(default=None, repr=False, compare=False)
+    _title: str | None = field(default=None, repr=False, compare=False)
+    _explain: Callable[[], list[Match]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def snippet(self) -> str:
+        """The best fragment of the body, matched words marked."""
         if self._snippet is None:
             self._snippet = self._render() if self._render is not None else ""
             self._render = None
         return self._snippet
+
+    @property
+    def title(self) -> str:
+        """The title, matched words marked ("" when the index has no title field)."""
+        if self._title is None:
+            self._title = self._render_title() if self._render_title is not None else ""
+            self._render_title = None
+        return self._title
+
+    def explain(self) -> list[Match]:
+        """Each matched word of the title and body: the query word it
+        answers and how (form, stem, root, near, prefix), with its span in
+        that field's stored text.
+
+        >>> ix = Index.memory()
+        >>> with ix:
+        ...     ix.add({"id": "1", "title": "تونس", "body": "زار الرئيس التونسي المدارس"})
+        >>> [(m.word, m.how, m.field, m.text) for m in ix.search("تونس مدرسة")[0].explain()]
+        [('تونس', 'form', 'title', 'تونس'), ('تونس', 'stem', 'body', 'التونسي'), ('مدرسة', 'near', 'body', 'المدارس')]
+        """
+        return self._explain() if self._explain is not None else []
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -115,19 +141,24 @@ class Hit:
             "id": self.id,
             "score": round(self.score, 4),
             "fields": {k: (v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v) for k, v in self.fields.items()},
+            "title": self.title,
             "snippet": self.snippet,
         }
 
 
 @dataclass
 class Results(Sequence[Hit]):
-    """The hits of one page (a sequence of :class:`Hit`) plus ``total`` matches."""
+    """The hits of one page (a sequence of :class:`Hit`) plus ``total``
+    hits, ``warnings`` about the query (an unknown field) and a did-you-mean
+    ``suggestion`` (the query with misspelled words corrected, or None)."""
 
     query: str
     hits: list[Hit]
     total: int
     offset: int = 0
     elapsed_ms: float = 0.0
+    warnings: tuple[str, ...] = ()
+    suggestion: str | None = None
     _: Any = field(default=None, repr=False)
 
     def __getitem__(self, i):  # type: ignore[no-untyped-def]
@@ -591,27 +622,36 @@ class Index:
             raise QueryError(f"unknown snippet format {snippet_format!r}; choose one of {', '.join(FORMATS)}")
         search_fields = self._search_fields(fields)
         snippet_field = snippet_field or ("body" if "body" in self.text_fields else self.text_fields[-1])
+        title_field = "title" if "title" in self.text_fields else next((f for f in self.text_fields if f != snippet_field), None)
         query = _clean_query(query)
-        plan = build_plan(query, self.fields, self.analyzer, self.ranking, search_fields)
         flt = compile_filter(filter, self.fields)
         with self._lock:
             engine = self._get_engine()
+            plan = build_plan(query, self.fields, self.analyzer, self.ranking, search_fields, lexicon=engine)
             if plan.empty:
-                return Results(query, [], 0, offset, (time.perf_counter() - t0) * 1000)
+                return Results(query, [], 0, offset, (time.perf_counter() - t0) * 1000, plan.warnings)
             mask = engine.mask_for(flt) if flt is not None else None
             top, total = engine.top(plan, offset + limit, mask)
-            matcher = QueryMatcher.from_query(query, self.analyzer, self.fields, field=snippet_field)
+            # one plan for the engine and the highlighter: mark what made each document a hit
+            matchers = {f: QueryMatcher.from_plan(plan, f) for f in self.text_fields}
             hits: list[Hit] = []
             for rank, (docnum, score) in enumerate(top[offset:], start=offset + 1):
                 stored = dict(engine.searcher.stored_fields(docnum))
                 text = stored.get(snippet_field) or next((stored[f] for f in self.text_fields if stored.get(f)), "")
+                options = {"format": snippet_format, "max_chars": snippet_chars}
                 render = functools.partial(
-                    highlight_matches, text, matcher, self.analyzer,
-                    format=snippet_format, max_chars=snippet_chars, fragments=fragments,
+                    highlight_matches, text, matchers[snippet_field], self.analyzer, fragments=fragments, **options
                 )
+                title = stored.get(title_field) if title_field else None
+                render_title = (
+                    functools.partial(highlight_matches, title, matchers[title_field], self.analyzer, fragments=1, **options)  # type: ignore[index]
+                    if isinstance(title, str) and title
+                    else None
+                )
+                explain = functools.partial(_explain, dict(stored), matchers, self.analyzer)
                 doc_id = stored.pop(ID_FIELD)
-                hits.append(Hit(doc_id, score, stored, rank, render))
-        return Results(query, hits, int(total), offset, (time.perf_counter() - t0) * 1000)
+                hits.append(Hit(doc_id, score, stored, rank, render, _render_title=render_title, _explain=explain))
+        return Results(query, hits, int(total), offset, (time.perf_counter() - t0) * 1000, plan.warnings)
 
     def _search_fields(self, fields: Sequence[str] | None) -> list[str]:
         if fields is None:
@@ -685,6 +725,15 @@ def _clean_text(value: str, name: str, doc_id: str) -> str:
     except UnicodeEncodeError as e:
         raise DocumentError(f"document {doc_id!r}: field {name!r} is not valid Unicode text ({e.reason})") from e
     return value.replace("\x00", "") if "\x00" in value else value
+
+
+def _explain(stored: Mapping[str, Any], matchers: Mapping[str, QueryMatcher], analyzer: Analyzer) -> list[Match]:
+    out: list[Match] = []
+    for name, matcher in matchers.items():
+        text = stored.get(name)
+        if isinstance(text, str) and text:
+            out.extend(m._replace(field=name) for m in matcher.explain(text, analyzer))
+    return out
 
 
 def _clean_query(query: str) -> str:

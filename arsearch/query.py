@@ -1,19 +1,28 @@
-"""The query language, parsed into a small engine-agnostic form.
+"""The query language, parsed once into a plan that the engine and the highlighter share.
 
-Syntax (anything else is plain words):
+Syntax (Lucene/Elasticsearch ``query_string`` conventions):
 
-* ``word word``      ranked words (OR, ranked with BM25F)
-* ``"exact phrase"`` the words in this order
-* ``+word``          required; ``-word`` excluded (also ``+"..."``, ``-"..."``)
-* ``field:word``     only in that field (``field:"phrase"`` too)
-* ``prefix*``        words starting with the prefix (normalized, not stemmed)
+* ``word word``          either word, ranked with BM25F
+* ``"exact phrase"``     the words in this order; ``"a b"~N``: at most N other words between them
+* ``+word`` / ``-word``  required / excluded (also ``+"..."``, ``-(...)``)
+* ``a AND b``, ``a OR b``, ``a NOT b``, ``NOT a`` (also ``&&``, ``||``, ``!``) and ``( )``
+* ``field:word``, ``field:"phrase"``, ``field:(a b)``
+* ``word^2``, ``"phrase"^2``, ``(a b)^2``  boosts
+* ``prefix*``            words starting with the prefix (normalized, not stemmed)
 
-The parser never raises: unbalanced quotes, stray operators, parentheses,
-unknown fields and very long input all degrade to plain words.
+``AND`` makes the clauses on both sides required, ``NOT`` excludes the next
+clause, as Lucene's classic query parser does (``a OR b AND c`` is ``a +b
++c``). The operators are the upper-case words only: ``and``/``not`` are
+plain words. Malformed input never raises: an unclosed quote or parenthesis
+degrades to plain words, stray operators are dropped, very long input is cut.
+An unknown field name (``foo:word``) searches ``foo:word`` as plain words and
+adds a warning (see :attr:`arsearch.Results.warnings`).
 
 Example:
     >>> [(c.kind, c.text, c.occur, c.field) for c in parse_query('كتاب "وزير الخارجية" -سوريا title:مصر مكت*', {"title"})]
     [('word', 'كتاب', 'should', None), ('phrase', 'وزير الخارجية', 'should', None), ('word', 'سوريا', 'must_not', None), ('word', 'مصر', 'should', 'title'), ('prefix', 'مكت', 'should', None)]
+    >>> [(c.text, c.occur) for c in parse_query("تونس AND الجزائر")]
+    [('تونس', 'must'), ('الجزائر', 'must')]
 """
 
 from __future__ import annotations
@@ -21,43 +30,67 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 from .analysis import Analyzer
 from .fields import Field, Ranking, rep_field
 from .stem import strip_article
 from .tokenize import WORD_PATTERN
+from .variants import spelling_variants
 
-__all__ = ["Clause", "AnalyzedClause", "TermRef", "PlanItem", "Plan", "parse_query", "analyze_query", "build_plan", "MAX_QUERY_CHARS"]
+__all__ = [
+    "Clause",
+    "AnalyzedClause",
+    "TermRef",
+    "PlanItem",
+    "Plan",
+    "parse_query",
+    "analyze_query",
+    "build_plan",
+    "MAX_QUERY_CHARS",
+    "NEAR_WEIGHT",
+]
 
 #: Longer queries are cut here (at a space when possible) before parsing.
 MAX_QUERY_CHARS = 1000
-#: At most this many clauses are kept; the rest are ignored.
+#: At most this many word, phrase or prefix clauses are kept; the rest are ignored.
 MAX_CLAUSES = 64
+#: Groups nested deeper than this are read as plain words.
+MAX_DEPTH = 16
 
-Kind = Literal["word", "phrase", "prefix"]
+Kind = Literal["word", "phrase", "prefix", "group"]
 Occur = Literal["should", "must", "must_not"]
 
-# One query item: optional +/-, optional field:, then a quoted phrase
-# (closing quote optional) or a bare chunk up to the next space.
-_ITEM = re.compile(
-    r"""(?P<op>[+\-]?)(?:(?P<field>[^\W\d][\w.]*):)?(?:"(?P<phrase>[^"]*)"?|(?P<bare>[^\s"]+))""",
-    re.UNICODE,
-)
-_STRIP = "()[]{}"
 _QUOTES = str.maketrans({"«": '"', "»": '"', "“": '"', "”": '"', "＂": '"'})
+_BRACKETS = "[]{}"  # Lucene range syntax is not supported: read as words
+_CONJUNCTIONS = {"AND": "and", "&&": "and", "OR": "or", "||": "or"}
+_NEGATIONS = ("NOT", "!")
+_LEX = re.compile(r'\s+|(?P<open>\()|(?P<close>\))|(?P<quote>")|(?P<chunk>[^\s()"]+)')
+# optional +/-/! modifier, optional field name and colon, the rest
+_CHUNK = re.compile(r"(?P<mod>[+\-!]?)(?:(?P<field>[^\W\d][\w.]*):)?(?P<rest>.*)", re.S)
+# a trailing ~N (slop, or fuzziness on a word: ignored) and/or ^N (boost)
+_SUFFIX = re.compile(r"(?:~(?P<slop>\d{0,3}))?(?:\^(?P<boost>\d{1,4}(?:\.\d{1,4})?))?$")
 
 
 @dataclass(frozen=True)
 class Clause:
-    """One parsed query item: ``kind`` word/phrase/prefix, raw ``text``, ``occur`` and ``field``."""
+    """One parsed query item.
+
+    ``kind`` is word, phrase, prefix or group (``children``, from
+    parentheses); ``text`` is the raw text; ``occur`` should/must/must_not;
+    ``field`` restricts it to one field; ``boost`` multiplies its score;
+    ``slop`` is a phrase's ``~N``.
+    """
 
     kind: Kind
     text: str
     occur: Occur = "should"
     field: str | None = None
+    boost: float = 1.0
+    slop: int = 0
+    children: tuple[Clause, ...] = ()
 
 
 def _truncate(query: str) -> str:
@@ -67,41 +100,190 @@ def _truncate(query: str) -> str:
     return query[: cut if cut > 0 else MAX_QUERY_CHARS]
 
 
-def parse_query(query: str, fields: Collection[str] = ()) -> list[Clause]:
+def _lex(text: str) -> list[tuple[str, str]]:
+    """Tokens ``(kind, text)``: open, close, phrase, chunk. A quote with no
+    closing quote is dropped, so what follows it is read as plain words."""
+    tokens: list[tuple[str, str]] = []
+    pos = 0
+    while pos < len(text):
+        m = _LEX.match(text, pos)
+        if m is None:  # pragma: no cover - every character matches one branch
+            break
+        pos = m.end()
+        if m.group("quote"):
+            end = text.find('"', pos)
+            if end < 0:
+                continue  # unclosed: the rest is plain words
+            tokens.append(("phrase", text[pos:end]))
+            pos = end + 1
+        elif m.group("open"):
+            tokens.append(("open", "("))
+        elif m.group("close"):
+            tokens.append(("close", ")"))
+        elif m.group("chunk"):
+            tokens.append(("chunk", m.group("chunk")))
+    return tokens
+
+
+class _Parser:
+    def __init__(self, tokens: list[tuple[str, str]], fields: Collection[str], warnings: list[str] | None) -> None:
+        self.tokens = tokens
+        self.pos = 0
+        self.fields = fields
+        self.warnings = warnings
+        self.leaves = 0
+
+    def _warn(self, message: str) -> None:
+        if self.warnings is not None and message not in self.warnings:
+            self.warnings.append(message)
+
+    def _suffix(self) -> tuple[int, float]:
+        """A ``~N`` / ``^N`` chunk right after a phrase or a group."""
+        if self.pos < len(self.tokens) and self.tokens[self.pos][0] == "chunk":
+            m = _SUFFIX.fullmatch(self.tokens[self.pos][1])
+            if m and self.tokens[self.pos][1]:
+                self.pos += 1
+                return int(m.group("slop") or 0), float(m.group("boost") or 1.0)
+        return 0, 1.0
+
+    def group(self, depth: int) -> tuple[list[Clause], bool]:
+        """Clauses up to the matching ``)``; True if it was closed."""
+        clauses: list[Clause] = []
+        conj: str | None = None
+        negate = False
+        while self.pos < len(self.tokens):
+            kind, text = self.tokens[self.pos]
+            self.pos += 1
+            if kind == "close":
+                if depth > 0:
+                    return clauses, True
+                continue  # a stray ")"
+            if kind == "chunk" and text in _CONJUNCTIONS:
+                conj = _CONJUNCTIONS[text]
+                continue
+            if kind == "chunk" and text in _NEGATIONS:
+                negate = True
+                continue
+            made = self._clause(kind, text, depth)
+            for clause in made:
+                if clause is made[0]:
+                    if negate:
+                        clause = dataclasses.replace(clause, occur="must_not")
+                    if conj == "and":
+                        # Lucene: "a AND b" makes both required (unless excluded)
+                        if clauses and clauses[-1].occur == "should":
+                            clauses[-1] = dataclasses.replace(clauses[-1], occur="must")
+                        if clause.occur == "should":
+                            clause = dataclasses.replace(clause, occur="must")
+                clauses.append(clause)
+            if made:
+                conj, negate = None, False
+        return clauses, False
+
+    def _clause(self, kind: str, text: str, depth: int) -> list[Clause]:
+        """The clause(s) one token starts (a chunk may take the next token as its value)."""
+        if kind == "phrase":
+            return self._phrase(text, "should", None)
+        if kind == "open":
+            return self._group("should", None, depth)
+        m = _CHUNK.match(text)
+        assert m is not None  # the pattern matches any string
+        mod, field, rest = m.group("mod", "field", "rest")
+        occur: Occur = "must" if mod == "+" else "must_not" if mod in ("-", "!") else "should"
+        if field is not None and field not in self.fields:
+            self._warn(f"unknown field {field!r}: searched {field}:{rest or '…'} as words")
+            if rest:
+                return self._word(f"{field}:{rest}", occur, None)
+            if self.pos < len(self.tokens) and self.tokens[self.pos][0] in ("phrase", "open"):
+                return self._word(field, occur, None)  # the phrase or group that follows stays itself
+            return self._word(f"{field}:", occur, None)
+        if not rest and self.pos < len(self.tokens) and (field is not None or mod):
+            nxt_kind, nxt_text = self.tokens[self.pos]
+            if nxt_kind == "phrase":
+                self.pos += 1
+                return self._phrase(nxt_text, occur, field)
+            if nxt_kind == "open":
+                self.pos += 1
+                return self._group(occur, field, depth)
+        if field is not None and not rest:
+            return self._word(f"{field}:", occur, None)  # "title:" with nothing after it
+        return self._word(rest, occur, field)
+
+    def _word(self, chunk: str, occur: Occur, field: str | None) -> list[Clause]:
+        slop_boost = _SUFFIX.search(chunk)
+        boost = 1.0
+        if slop_boost and slop_boost.group(0) and slop_boost.start() > 0:
+            boost = float(slop_boost.group("boost") or 1.0)
+            chunk = chunk[: slop_boost.start()]
+        chunk = chunk.strip(_BRACKETS)
+        if self.leaves >= MAX_CLAUSES:
+            return []
+        if chunk.endswith("*") and chunk.rstrip("*").strip("*:+-!"):
+            self.leaves += 1
+            return [Clause("prefix", chunk.rstrip("*"), occur, field, boost)]
+        if chunk.strip("*:+-!"):
+            self.leaves += 1
+            return [Clause("word", chunk, occur, field, boost)]
+        return []
+
+    def _phrase(self, text: str, occur: Occur, field: str | None) -> list[Clause]:
+        slop, boost = self._suffix()
+        words = text.strip()
+        if not words or self.leaves >= MAX_CLAUSES:
+            return []
+        self.leaves += 1
+        return [Clause("phrase", words, occur, field, boost, slop)]
+
+    def _group(self, occur: Occur, field: str | None, depth: int) -> list[Clause]:
+        children, closed = self.group(depth + 1) if depth < MAX_DEPTH else ([], False)
+        if field is not None:
+            children = [c if c.field is not None else _with_field(c, field) for c in children]
+        if not closed:
+            return children  # an unclosed "(": its words, as plain clauses
+        _, boost = self._suffix()
+        if not children:
+            return []
+        if len(children) == 1 and children[0].occur == "should":
+            (only,) = children
+            return [dataclasses.replace(only, occur=occur, boost=only.boost * boost)]
+        text = " ".join(c.text for c in children)
+        return [Clause("group", text, occur, field, boost, 0, tuple(children))]
+
+
+def _with_field(clause: Clause, field: str) -> Clause:
+    children = tuple(c if c.field is not None else _with_field(c, field) for c in clause.children)
+    return dataclasses.replace(clause, field=field, children=children)
+
+
+def parse_query(query: str, fields: Collection[str] = (), warnings: list[str] | None = None) -> list[Clause]:
     """Parse ``query`` into clauses; ``fields`` are the names allowed before ``:``.
 
+    Problems the user should hear about (an unknown field) are appended to
+    ``warnings`` when a list is given.
+
     >>> parse_query('"غير مغلق')
-    [Clause(kind='phrase', text='غير مغلق', occur='should', field=None)]
+    [Clause(kind='word', text='غير', occur='should', field=None, boost=1.0, slop=0, children=()), Clause(kind='word', text='مغلق', occur='should', field=None, boost=1.0, slop=0, children=())]
+    >>> [(c.kind, c.occur, [k.text for k in c.children]) for c in parse_query("تونس NOT (الجزائر OR المغرب)")]
+    [('word', 'should', []), ('group', 'must_not', ['الجزائر', 'المغرب'])]
     >>> parse_query('- + : *')
     []
     """
     if not isinstance(query, str):
         return []
     text = _truncate(query).translate(_QUOTES)
-    clauses: list[Clause] = []
-    for m in _ITEM.finditer(text):
-        if len(clauses) >= MAX_CLAUSES:
-            break
-        op, field, phrase, bare = m.group("op", "field", "phrase", "bare")
-        occur: Occur = "must" if op == "+" else "must_not" if op == "-" else "should"
-        if field is not None and field not in fields:
-            # Not a field we know: "x:y" is just words, "x:\"y z\"" a word and a phrase.
-            if bare is not None:
-                bare = f"{field}:{bare}"
-            else:
-                clauses.append(Clause("word", field, occur, None))
-            field = None
-        if phrase is not None:
-            words = phrase.strip()
-            if words:
-                clauses.append(Clause("phrase", words, occur, field))
-            continue
-        chunk = (bare or "").strip(_STRIP)
-        if chunk.endswith("*") and chunk.rstrip("*").strip("*:+-"):
-            clauses.append(Clause("prefix", chunk.rstrip("*"), occur, field))
-        elif chunk.strip("*:+-"):
-            clauses.append(Clause("word", chunk, occur, field))
+    if len(text) < len(query) and text.count('"') % 2:
+        text += '"'  # the cut took a phrase's closing quote: the phrase stays a phrase
+    parser = _Parser(_lex(text), fields, warnings)
+    clauses, _ = parser.group(0)
     return clauses
+
+
+def leaves(clauses: Collection[Clause]) -> list[Clause]:
+    """The word, phrase and prefix clauses, groups opened (in order)."""
+    out: list[Clause] = []
+    for c in clauses:
+        out.extend(leaves(c.children) if c.kind == "group" else [c])
+    return out
 
 
 @dataclass(frozen=True)
@@ -118,7 +300,7 @@ def only_stopwords(clauses: list[Clause], analyzer: Analyzer) -> bool:
     word: then stop words are searched instead of dropped ("من هو")."""
     plain = [
         e
-        for c in clauses
+        for c in leaves(clauses)
         if c.kind == "word" and c.occur != "must_not"
         for e in (analyzer.entry(w) for w in WORD_PATTERN.findall(c.text))
         if e is not None
@@ -127,7 +309,7 @@ def only_stopwords(clauses: list[Clause], analyzer: Analyzer) -> bool:
 
 
 def analyze_query(clauses: list[Clause], analyzer: Analyzer) -> list[AnalyzedClause]:
-    """Turn clauses into index terms with ``analyzer``.
+    """Turn clauses (groups opened) into index terms with ``analyzer``.
 
     Stop words in plain words are dropped, unless every plain word of the
     query is a stop word (then they are searched: "من هو" still matches).
@@ -139,58 +321,80 @@ def analyze_query(clauses: list[Clause], analyzer: Analyzer) -> list[AnalyzedCla
     >>> [c.terms for c in analyze_query(parse_query("من هو البغدادي"), Analyzer())]
     [('بغداد',)]
     """
-    entries: list[list[tuple[str, bool]]] = []
-    for c in clauses:
-        if c.kind == "prefix":
-            entries.append([])
-            continue
-        words = [analyzer.entry(w) for w in WORD_PATTERN.findall(c.text)]
-        entries.append([e for e in words if e is not None])
     keep_stops = only_stopwords(clauses, analyzer)
     out: list[AnalyzedClause] = []
-    for c, es in zip(clauses, entries):
+    for c in leaves(clauses):
         if c.kind == "prefix":
             prefix = analyzer.normalize(c.text)
             terms: tuple[str, ...] = (prefix,) if WORD_PATTERN.fullmatch(prefix) else ()
-        elif c.kind == "phrase":
-            terms = tuple(t for t, _ in es)
         else:
-            terms = tuple(t for t, is_stop in es if keep_stops or not is_stop)
+            es = [e for e in (analyzer.entry(w) for w in WORD_PATTERN.findall(c.text)) if e is not None]
+            if c.kind == "phrase":
+                terms = tuple(t for t, _ in es)
+            else:
+                terms = tuple(t for t, is_stop in es if keep_stops or not is_stop)
         if terms:
             out.append(AnalyzedClause(c, terms))
     return out
 
 
-# -- query plans: what the engine executes ---------------------------------
+# -- query plans: what the engine executes and the highlighter marks ----------------
+
+#: How a term reference matches: the word's own term (its light stem, or a
+#: keyword's value), its root, a close spelling of it, or one of its
+#: character n-grams. N-grams only add score: they never make a hit.
+How = Literal["stem", "root", "near", "ngram"]
+#: A close spelling scores this fraction of what the word itself scores (the default).
+NEAR_WEIGHT = 0.5
+
+class Lexicon(Protocol):
+    """The index's vocabulary, as the planner needs it (an engine provides it)."""
+
+    #: per-index-generation memo the planner may use (bounded by the planner)
+    memo: dict[Any, Any]
+
+    def has_term(self, term: str, fields: Sequence[str]) -> bool:
+        """Whether any document holds ``term`` in one of ``fields``."""
+        ...
+
+
+_MEMO_LIMIT = 50_000  # close-spelling lookups remembered per index generation
 
 
 @dataclass(frozen=True)
 class TermRef:
-    """One index term in one field, with its score weight (0 = match only)."""
+    """One index term in one field, with its score weight (0 = match only)
+    and ``how`` it relates to the query word."""
 
     field: str
     term: str
     weight: float
     max_df: float = 1.0  # skipped when found in more than this fraction of the documents
-    # A representation (root, n-gram): it makes a document match a ranked
-    # word, but for a required or excluded word it only scores.
-    representation: bool = False
+    how: How = "stem"
+
+    @property
+    def matches(self) -> bool:
+        """Whether a document holding this term is a hit (n-grams only score)."""
+        return self.how != "ngram"
 
 
 @dataclass(frozen=True)
 class PlanItem:
     """One clause, ready to execute.
 
-    ``terms``: a document matches if it has any of ``refs`` (for a required
-    or excluded word, any of its text-field refs), and scores the weighted
-    BM25 sum of those it has (the word in each field, and its
-    representations). ``phrase``: ``words`` in order, in any of ``fields`` (field,
-    boost). ``prefix``: any term starting with one of ``prefixes`` in
-    ``fields`` (the typed prefix, then the prefix without و/article, which
-    never expands to a term in ``skip``).
+    ``terms``: one query ``word``; a document matches if it has any of the
+    ``refs`` that :attr:`TermRef.matches` (for a required or excluded word,
+    only its own term: ``how == "stem"``), and scores the weighted BM25 sum
+    of all the refs it has. ``phrase``: ``words`` in order in any of
+    ``fields`` (field, boost), at most ``slop`` other words between them.
+    ``prefix``: any term starting with one of ``prefixes`` in ``fields``
+    (the typed prefix, then the prefix without و/article, which never
+    expands to a term in ``skip``). ``group``: ``children`` combined like a
+    query (should/must/must_not). ``near`` is a ranking bonus: the second
+    word within ``window`` positions after the first.
     """
 
-    kind: Literal["terms", "phrase", "prefix", "near"]
+    kind: Literal["terms", "phrase", "prefix", "near", "group"]
     occur: Occur
     refs: tuple[TermRef, ...] = ()
     words: tuple[str, ...] = ()
@@ -200,18 +404,42 @@ class PlanItem:
     weight: float = 1.0
     window: int = 1  # "near": the second word within this many positions after the first
     bonus: bool = False  # adds score only: does not make a document match
+    slop: int = 0  # "phrase": other words allowed between the phrase's words, in all
+    children: tuple[PlanItem, ...] = ()
+    word: str = ""  # "terms": the query word as typed; "phrase"/"prefix": the clause text
 
 
 @dataclass(frozen=True)
 class Plan:
-    """The executable form of a query: items plus ranking knobs."""
+    """The executable form of a query: items plus ranking knobs.
+
+    The same plan drives the engine (which documents are hits, and their
+    scores) and the highlighter (which words of a hit to mark, and how).
+    ``warnings`` are problems with the query the user should hear about.
+    """
 
     items: tuple[PlanItem, ...]
     coordination: float = 0.0
+    warnings: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not any(i.occur != "must_not" for i in self.items)
+        return not any(i.occur != "must_not" and not i.bonus for i in self.items)
+
+    def walk(self, negated: bool = False) -> list[tuple[PlanItem, bool]]:
+        """Every non-group item with whether it sits under an exclusion (groups opened)."""
+        out: list[tuple[PlanItem, bool]] = []
+
+        def visit(items: tuple[PlanItem, ...], neg: bool) -> None:
+            for item in items:
+                excluded = neg or item.occur == "must_not"
+                if item.kind == "group":
+                    visit(item.children, excluded)
+                else:
+                    out.append((item, excluded))
+
+        visit(self.items, negated)
+        return out
 
 
 def build_plan(
@@ -220,95 +448,177 @@ def build_plan(
     analyzer: Analyzer,
     ranking: Ranking,
     search_fields: list[str],
+    lexicon: Lexicon | None = None,
 ) -> Plan:
-    """Parse ``query`` and turn it into a :class:`Plan` over ``search_fields``.
+    """Parse ``query`` once and turn it into a :class:`Plan` over ``search_fields``.
 
     Each plain word becomes one ``terms`` item holding its term in every
     searched text field (weighted by the field boost) and, when every text
     field is searched, its term in each representation of ``ranking``
-    (weighted by the representation's weight; n-grams each).
+    (weighted by the representation's weight; n-grams each). With a
+    ``lexicon`` (the index's document frequencies), the plan also holds
+    the word's close spellings that occur in the index
+    (:func:`~arsearch.variants.spelling_variants`, weighted by
+    ``ranking.near_weight``), and its root is only a match when the word
+    itself occurs in the index (``ranking.root_match``).
 
     >>> from arsearch.fields import DEFAULT_FIELDS, Ranking
     >>> plan = build_plan("المكتبات", DEFAULT_FIELDS, Analyzer(), Ranking(), ["title", "body"])
     >>> [(r.field, r.term, r.weight) for r in plan.items[0].refs]
     [('title', 'مكتب', 0.5), ('body', 'مكتب', 1.0)]
     """
-    clauses = parse_query(query, fields)
-    reps = [(s, w, *analyzer.for_representation(s)) for s, w in ranking.representations]
-    keep_stops = only_stopwords(clauses, analyzer)
-    items: list[PlanItem] = []
+    warnings: list[str] = []
+    clauses = parse_query(query, fields, warnings)
+    return _Planner(fields, analyzer, ranking, search_fields, lexicon).plan(clauses, tuple(warnings))
 
-    def targets(c: Clause) -> list[str]:
-        return [c.field] if c.field is not None else search_fields
 
-    all_text = {n for n, f in fields.items() if f.kind == "text"}
+class _Planner:
+    """Turns parsed clauses into plan items (one planner per query)."""
 
-    def word_refs(word: str, names: list[str]) -> tuple[TermRef, ...]:
+    def __init__(
+        self, fields: dict[str, Field], analyzer: Analyzer, ranking: Ranking, search_fields: list[str], lexicon: Lexicon | None
+    ) -> None:
+        self.fields = fields
+        self.analyzer = analyzer
+        self.ranking = ranking
+        self.search_fields = search_fields
+        self.lexicon = lexicon
+        self.reps = [(s, w, *analyzer.for_representation(s)) for s, w in ranking.representations]
+        self.all_text = {n for n, f in fields.items() if f.kind == "text"}
+        self.keep_stops = False
+
+    def plan(self, clauses: list[Clause], warnings: tuple[str, ...]) -> Plan:
+        self.keep_stops = only_stopwords(clauses, self.analyzer)
+        items = self.items(clauses, None)
+        ranking = self.ranking
+        if ranking.operator == "and":
+            items = [dataclasses.replace(i, occur="must") if i.occur == "should" else i for i in items]
+        text_fields = tuple((n, self.fields[n].boost) for n in self.search_fields if self.fields[n].kind == "text")
+        # ranking bonuses over the plain words of the query (top level)
+        words = [
+            i.refs[0].term
+            for i in items
+            if i.kind == "terms" and i.occur != "must_not" and i.refs and self.fields[i.refs[0].field].kind == "text"
+        ]
+        if ranking.phrase_boost > 0 and len(words) > 1:
+            items.append(
+                PlanItem("phrase", "should", words=tuple(words), fields=text_fields, weight=ranking.phrase_boost, bonus=True)
+            )
+        if ranking.proximity > 0:
+            for a, b in zip(words, words[1:]):
+                if a != b:
+                    items.append(PlanItem("near", "should", words=(a, b), fields=text_fields,
+                                          weight=ranking.proximity, window=ranking.proximity_window, bonus=True))
+        return Plan(tuple(items), ranking.coordination, warnings)
+
+    def targets(self, field: str | None) -> list[str]:
+        return [field] if field is not None else self.search_fields
+
+    def items(self, clauses: list[Clause] | tuple[Clause, ...], field: str | None) -> list[PlanItem]:
+        out: list[PlanItem] = []
+        for c in clauses:
+            out.extend(self.clause(c))
+        return out
+
+    def clause(self, c: Clause) -> list[PlanItem]:
+        fields, analyzer = self.fields, self.analyzer
+        names = self.targets(c.field)
+        text_fields = tuple((n, fields[n].boost * c.boost) for n in names if fields[n].kind == "text")
+        if c.kind == "group":
+            children = tuple(self.items(c.children, c.field))
+            if c.boost != 1.0:
+                children = tuple(_boosted(i, c.boost) for i in children)
+            return [PlanItem("group", c.occur, children=children, word=c.text)] if children else []
+        if c.kind == "prefix":
+            prefix = analyzer.normalize(c.text)
+            if not (prefix and WORD_PATTERN.fullmatch(prefix) and text_fields):
+                return []
+            stripped = strip_article(prefix)
+            prefixes = (prefix, stripped) if stripped != prefix else (prefix,)
+            if "none" in dict(self.ranking.representations) and self.all_text <= set(names):
+                # the unstemmed words too: a prefix longer than a word's stem still finds it
+                text_fields += ((rep_field("none"), c.boost),)
+            return [PlanItem("prefix", c.occur, fields=text_fields, prefixes=prefixes, skip=analyzer.stopwords, word=c.text)]
+        if c.kind == "phrase":
+            words = tuple(analyzer.terms(c.text, keep_stopwords=True))
+            if len(words) > 1 and text_fields:
+                return [PlanItem("phrase", c.occur, words=words, fields=text_fields, slop=c.slop, word=c.text)]
+            # a one-word phrase is that word
+        out: list[PlanItem] = []
+        for w in WORD_PATTERN.findall(c.text):
+            e = analyzer.entry(w)
+            if e is None or (e[1] and not (self.keep_stops or c.kind == "phrase" or c.occur == "must_not")):
+                continue
+            refs = self.word_refs(w, names, c.boost)
+            if refs:
+                out.append(PlanItem("terms", c.occur, refs=refs, word=w))
+        return out
+
+    def word_refs(self, word: str, names: list[str], boost: float) -> tuple[TermRef, ...]:
+        analyzer, fields, ranking, lexicon = self.analyzer, self.fields, self.ranking, self.lexicon
         main = analyzer.entry(word)
-        refs: list[TermRef] = []
         if main is None:
             return ()
+        term, is_stop = main
+        refs: list[TermRef] = []
+        text_names = []
         for name in names:
             spec = fields[name]
             if spec.kind == "keyword":
                 refs.append(TermRef(name, word.casefold(), 0.0))
             elif spec.kind == "text":
-                refs.append(TermRef(name, main[0], spec.boost))
-        if all_text <= set(names):  # the representations hold every text field
-            for rep_name, weight, rep, n in reps:
+                refs.append(TermRef(name, term, spec.boost * boost))
+                text_names.append(name)
+        if not text_names:
+            return tuple(refs)
+        known = lexicon is None or lexicon.has_term(term, text_names)
+        if lexicon is not None and ranking.near_weight > 0 and not is_stop:
+            for variant in self.near_terms(analyzer.normalize(word), term, text_names):
+                refs.extend(TermRef(n, variant, fields[n].boost * boost * ranking.near_weight, how="near") for n in text_names)
+        if self.all_text <= set(names):  # the representations hold every text field
+            for rep_name, weight, rep, n in self.reps:
                 if weight <= 0:
                     continue
                 if n:  # every n-gram of the word; the engine skips the frequent ones
                     for gram, k in Counter(rep.word_ngrams(word, n)).items():
-                        refs.append(TermRef(rep_field(rep_name), gram, weight * k, ranking.ngram_max_df, True))
+                        refs.append(TermRef(rep_field(rep_name), gram, weight * k * boost, ranking.ngram_max_df, "ngram"))
                     continue
                 e = rep.entry(word)
                 if e is not None:
-                    refs.append(TermRef(rep_field(rep_name), e[0], weight, representation=True))
+                    # a root (or another stem) matches only for a word the index knows:
+                    # an unknown word's root is a guess, and makes phantom hits
+                    how: How = "root" if ranking.root_match and known else "ngram"
+                    refs.append(TermRef(rep_field(rep_name), e[0], weight * boost, how=how))
         return tuple(refs)
 
-    for c in clauses:
-        names = targets(c)
-        text_fields = tuple((n, fields[n].boost) for n in names if fields[n].kind == "text")
-        if c.kind == "prefix":
-            prefix = analyzer.normalize(c.text)
-            if prefix and WORD_PATTERN.fullmatch(prefix) and text_fields:
-                stripped = strip_article(prefix)
-                prefixes = (prefix, stripped) if stripped != prefix else (prefix,)
-                if "none" in dict(ranking.representations) and all_text <= set(names):
-                    # the unstemmed words too: a prefix longer than a word's stem still finds it
-                    text_fields += ((rep_field("none"), 1.0),)
-                items.append(PlanItem("prefix", c.occur, fields=text_fields, prefixes=prefixes, skip=analyzer.stopwords))
-            continue
-        if c.kind == "phrase":
-            words = tuple(analyzer.terms(c.text, keep_stopwords=True))
-            if len(words) > 1 and text_fields:
-                items.append(PlanItem("phrase", c.occur, words=words, fields=text_fields))
+    def near_terms(self, norm: str, term: str, text_names: list[str]) -> tuple[str, ...]:
+        """Terms of the close spellings of a normalized word that occur in the
+        index (remembered per index generation: tens of lookups a word)."""
+        lexicon = self.lexicon
+        assert lexicon is not None
+        key = ("near", norm, tuple(text_names), self.analyzer.version)
+        found = lexicon.memo.get(key)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        entry = self.analyzer.entry
+        terms: list[str] = []
+        seen = {term}
+        for variant in sorted(spelling_variants(norm)):
+            e = entry(variant)
+            if e is None or e[1] or e[0] in seen:
                 continue
-            # a one-word phrase is that word
-        for w in WORD_PATTERN.findall(c.text):
-            e = analyzer.entry(w)
-            if e is None or (e[1] and not (keep_stops or c.kind == "phrase" or c.occur == "must_not")):
-                continue
-            refs = word_refs(w, names)
-            if refs:
-                items.append(PlanItem("terms", c.occur, refs=refs))
-    if ranking.operator == "and":
-        items = [dataclasses.replace(i, occur="must") if i.occur == "should" else i for i in items]
-    if ranking.phrase_boost > 0:
-        words = tuple(r.term for i in items if i.kind == "terms" and i.occur != "must_not"
-                      for r in i.refs[:1] if r.field in dict(fields) and fields[r.field].kind == "text")
-        text_fields = tuple((n, fields[n].boost) for n in search_fields if fields[n].kind == "text")
-        if len(words) > 1:
-            items.append(
-                PlanItem("phrase", "should", words=words, fields=text_fields, weight=ranking.phrase_boost, bonus=True)
-            )
-    if ranking.proximity > 0:
-        text_fields = tuple((n, fields[n].boost) for n in search_fields if fields[n].kind == "text")
-        words = [i.refs[0].term for i in items if i.kind == "terms" and i.occur != "must_not" and i.refs
-                 and fields[i.refs[0].field].kind == "text"]
-        for a, b in zip(words, words[1:]):
-            if a != b:
-                items.append(PlanItem("near", "should", words=(a, b), fields=text_fields,
-                                      weight=ranking.proximity, window=ranking.proximity_window, bonus=True))
-    return Plan(tuple(items), ranking.coordination)
+            seen.add(e[0])
+            if len(e[0]) >= 3 and lexicon.has_term(e[0], text_names):
+                terms.append(e[0])
+        if len(lexicon.memo) >= _MEMO_LIMIT:
+            lexicon.memo.clear()
+        found = lexicon.memo[key] = tuple(terms)
+        return found
+
+
+def _boosted(item: PlanItem, boost: float) -> PlanItem:
+    if item.kind == "group":
+        return dataclasses.replace(item, children=tuple(_boosted(i, boost) for i in item.children))
+    if item.kind == "terms":
+        return dataclasses.replace(item, refs=tuple(dataclasses.replace(r, weight=r.weight * boost) for r in item.refs))
+    return dataclasses.replace(item, weight=item.weight * boost)

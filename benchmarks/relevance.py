@@ -38,6 +38,7 @@ results (per split, per source, settings, latency percentiles) go to
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -85,7 +86,7 @@ Factory = Callable[[Path], Setup]  # called with the data directory
 #: Ranking shared by every reference row and the experiments' baseline, fixed
 #: here so that the reference rows do not move when library defaults do. The
 #: title boost is neutral (1.0, as in Lucene/Elasticsearch multi-field queries).
-BASE_RANKING = {"k1": 1.2, "b": 0.75, "operator": "or"}
+BASE_RANKING = {"k1": 1.2, "b": 0.75, "operator": "or", "near_weight": 0.0}
 BASE_TITLE_BOOST = 1.0
 
 
@@ -111,6 +112,12 @@ REFERENCE_ROWS: dict[str, Factory] = {
     "tashaphyne": _stemmer("tashaphyne"),
     "light10": _stemmer("light10"),
 }
+
+
+def policy(**changes: Any) -> Factory:
+    """An experiment: the library's default with some match-policy knobs changed."""
+    ranking = dataclasses.replace(arsearch.DEFAULT_RANKING, **changes)
+    return lambda data: Setup(Analyzer(), ranking, arsearch.fields.DEFAULT_FIELDS["title"].boost)
 
 
 def light(
@@ -167,6 +174,13 @@ EXPERIMENTS: dict[str, Factory] = {
     "light+isri0.3+ngram5 0.7+coord0.5 title=0.5": light(
         title_boost=0.5, coordination=0.5, representations=(("isri", 0.3), ("ngram5", 0.7))
     ),
+    # The match policy (a hit holds a query word's stem, root or close spelling; n-grams only score):
+    # the default with one of its knobs changed.
+    "default near=0": policy(near_weight=0.0),
+    "default near=0.3": policy(near_weight=0.3),
+    "default near=0.8": policy(near_weight=0.8),
+    "default roots score only": policy(root_match=False),
+    "default roots score only near=0": policy(root_match=False, near_weight=0.0),
 }
 
 DEFAULT_SET: tuple[str, ...] = (*WHOOSH_ROWS, *REFERENCE_ROWS, FAST_ROW, DEFAULT_ROW)

@@ -130,10 +130,11 @@ ALL_IDS: frozenset[str] = frozenset(d["id"] for d in DOCS)
 def memory_index() -> Iterator[Index]:
     """The corpus in an in-memory index (read-only: do not write to it).
 
-    Light stems only (``Ranking()``): the exact result sets asserted here test
-    normalization and the query language; the default's root representation
-    (more recall) is tested in test_engine.py."""
-    ix = Index.memory(FIELDS, ranking=Ranking())
+    Light stems only, no close spellings (``Ranking(near_weight=0)``): the
+    exact result sets asserted here test normalization and the query
+    language; the default's root representation and close spellings (more
+    recall) are tested in test_engine.py and test_match_policy.py."""
+    ix = Index.memory(FIELDS, ranking=Ranking(near_weight=0))
     with ix:
         for d in DOCS:
             ix.add(d)

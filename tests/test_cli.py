@@ -451,9 +451,10 @@ def test_analyze_shows_original_spans(capsys: pytest.CaptureFixture[str]) -> Non
     code, out, _ = run(capsys, "analyze", "الْمَكْتَبَةُ الكبيرة في أراضي العراق")
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].split() == ["pos", "term", "original", "span"]
-    assert lines[1].split() == ["0", "مكتب", "الْمَكْتَبَةُ", "0-13"]
-    assert lines[3].split() == ["2", "اراض", "أراضي", "25-30"]
+    assert lines[0].split() == ["pos", "term", "original", "span", "root", "4-grams"]
+    # the light stem, the ISRI root and the 4-grams of the normalized, unstemmed word
+    assert lines[1].split() == ["0", "مكتب", "الْمَكْتَبَةُ", "0-13", "كبه", "#الم", "المك", "لمكت", "مكتب", "كتبه", "تبه#"]
+    assert lines[3].split()[:5] == ["2", "اراض", "أراضي", "25-30", "رضي"]
     assert "في" not in out.split()  # a stop word, dropped by default
 
 
@@ -461,11 +462,14 @@ def test_analyze_options_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "analyze", "--keep-stopwords", "--stemmer", "none", "في", "الْمَكْتَبَةُ")
     assert code == 0
     rows = [line.split() for line in out.splitlines()[1:]]
-    assert rows == [["0", "في", "في", "0-2", "yes"], ["1", "المكتبه", "الْمَكْتَبَةُ", "3-16"]]
+    assert [r[:5] for r in rows] == [["0", "في", "في", "0-2", "yes"], ["1", "المكتبه", "الْمَكْتَبَةُ", "3-16", "-"]]
     code, out, _ = run(capsys, "analyze", "--json", "الْمَكْتَبَةُ")
     data = json.loads(out)
     assert data["tokens"] == [
-        {"position": 0, "term": "مكتب", "original": "الْمَكْتَبَةُ", "start": 0, "end": 13, "stopword": False}
+        {
+            "position": 0, "term": "مكتب", "original": "الْمَكْتَبَةُ", "start": 0, "end": 13, "stopword": False,
+            "root": "كبه", "ngrams": ["#الم", "المك", "لمكت", "مكتب", "كتبه", "تبه#"],
+        }
     ]
     code, out, _ = run(capsys, "analyze", "في")
     assert code == 0 and out.startswith("no tokens")

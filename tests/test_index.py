@@ -228,7 +228,7 @@ QUERIES = [
     ("phrase with a stop word inside", '"الرجل الذي سافر"', {"who"}),
     ("phrase words not adjacent", '"الرجل سافر"', set()),
     ("guillemet phrase", "«رئيس الوزراء»", {"phrase"}),
-    ("unclosed phrase", '"رئيس الوزراء', {"phrase"}),
+    ("unclosed phrase: plain words", '"رئيس الوزراء', {"phrase", "phrase_reversed"}),
     ("excluded word", "رئيس -البلدية", {"phrase"}),
     ("excluded word among several", "مدرسة -القرية", {"playground", "tatweel"}),
     ("excluded phrase", 'مدرسة -"مستشفى جديد"', {"playground", "tatweel"}),
@@ -489,6 +489,7 @@ def test_hit_to_json_is_serializable(memory_index: Index) -> None:
             "source": "bbc",
             "published": "2010-03-03T00:00:00",
         },
+        "title": "رحلة أحمد",
         "snippet": "سافر <mark>إبراهيم</mark> وأحمد إلى آسيا",
     }
     assert hit.fields["published"] == dt.datetime(2010, 3, 3)

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from arsearch.analysis import Analyzer
-from arsearch.query import MAX_CLAUSES, MAX_QUERY_CHARS, Clause, analyze_query, parse_query
+from arsearch.query import MAX_CLAUSES, MAX_QUERY_CHARS, Clause, analyze_query, leaves, parse_query
 
 FIELDS = {"title", "body"}
 ANALYZER = Analyzer()
@@ -66,8 +66,8 @@ PARSES_TO = [
     ("leading star is not a prefix", "*مكت", [W("*مكت")]),
     ("inner star is not a prefix", "ك*تاب", [W("ك*تاب")]),
     # malformed input degrades to words
-    ("unbalanced quote", '"غير مغلق', [P("غير مغلق")]),
-    ("unbalanced quote after words", 'كتاب "غير مغلق', [W("كتاب"), P("غير مغلق")]),
+    ("unbalanced quote", '"غير مغلق', [W("غير"), W("مغلق")]),
+    ("unbalanced quote after words", 'كتاب "غير مغلق', [W("كتاب"), W("غير"), W("مغلق")]),
     ("unbalanced open parenthesis", "(كتاب مدرسة", [W("كتاب"), W("مدرسة")]),
     ("unbalanced close parenthesis", "كتاب مدرسة)", [W("كتاب"), W("مدرسة")]),
     ("nested parentheses", "((كتاب))", [W("كتاب")]),
@@ -195,8 +195,11 @@ ARABIC_HEAVY = st.text(
 @given(ARABIC_HEAVY)
 def test_parse_and_analyze_never_raise(query: str) -> None:
     clauses = parse_query(query, FIELDS)
-    assert len(clauses) <= MAX_CLAUSES
+    assert len(leaves(clauses)) <= MAX_CLAUSES
     for c in clauses:
+        if c.kind == "group":
+            assert c.children and c.text
+    for c in leaves(clauses):
         assert c.kind in ("word", "phrase", "prefix")
         assert c.occur in ("should", "must", "must_not")
         assert c.field in (None, "title", "body")
@@ -209,7 +212,7 @@ def test_parse_and_analyze_never_raise(query: str) -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("كتبمدرسةال \"+-:*()«»")), min_size=0, max_size=2_000))
 def test_parse_query_operator_soup_never_raises(query: str) -> None:
-    for c in parse_query(query, FIELDS):
+    for c in leaves(parse_query(query, FIELDS)):
         assert c.text == c.text.strip()
         assert '"' not in c.text and "«" not in c.text and "»" not in c.text
         if c.kind == "prefix":
@@ -228,15 +231,15 @@ def test_plan_adds_each_representation_once_over_all_text_fields() -> None:
     assert plan.items[0].refs == (
         TermRef("title", "مكتب", 0.5),
         TermRef("body", "مكتب", 1.0),
-        TermRef("all__isri", "كتب", 0.3, representation=True),
+        TermRef("all__isri", "كتب", 0.3, how="root"),
         # n-grams of the unstemmed normalized word, with the document-frequency cap
-        TermRef("all__ngram4", "#الم", 0.5, 0.2, True),
-        TermRef("all__ngram4", "المك", 0.5, 0.2, True),
-        TermRef("all__ngram4", "لمكت", 0.5, 0.2, True),
-        TermRef("all__ngram4", "مكتب", 0.5, 0.2, True),
-        TermRef("all__ngram4", "كتبا", 0.5, 0.2, True),
-        TermRef("all__ngram4", "تبات", 0.5, 0.2, True),
-        TermRef("all__ngram4", "بات#", 0.5, 0.2, True),
+        TermRef("all__ngram4", "#الم", 0.5, 0.2, "ngram"),
+        TermRef("all__ngram4", "المك", 0.5, 0.2, "ngram"),
+        TermRef("all__ngram4", "لمكت", 0.5, 0.2, "ngram"),
+        TermRef("all__ngram4", "مكتب", 0.5, 0.2, "ngram"),
+        TermRef("all__ngram4", "كتبا", 0.5, 0.2, "ngram"),
+        TermRef("all__ngram4", "تبات", 0.5, 0.2, "ngram"),
+        TermRef("all__ngram4", "بات#", 0.5, 0.2, "ngram"),
     )
 
 

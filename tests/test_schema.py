@@ -140,6 +140,8 @@ def test_ranking_defaults() -> None:
         "proximity": 0.0,
         "proximity_window": 3,
         "ngram_max_df": 0.1,
+        "near_weight": 0.5,
+        "root_match": True,
     }
 
 
