@@ -596,3 +596,60 @@ def test_default_snippet_format(monkeypatch: pytest.MonkeyPatch) -> None:
     assert cli._default_format(io.StringIO()) == "text"
     monkeypatch.setenv("NO_COLOR", "1")
     assert cli._default_format(Terminal()) == "text"
+
+
+# -- the query on the command line: several words, operators, warnings, --explain --------------
+
+
+@pytest.fixture
+def news_ix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    rows = [
+        {"id": "t1", "title": "ترامب", "body": "قال الرئيس ترامب إن الاقتصاد قوي"},
+        {"id": "t2", "title": "تصريحات", "body": "انتقد ترمب وسائل الإعلام"},
+        {"id": "tn", "title": "تونس", "body": "اتفاق بين تونس والجزائر"},
+        {"id": "dz", "title": "الجزائر", "body": "الجزائر تستضيف القمة"},
+    ]
+    ix = tmp_path / "news-ix"
+    code, _, err = run(capsys, "index", str(ix), str(write_jsonl(tmp_path / "news.jsonl", rows)))
+    assert code == 0, err
+    return ix
+
+
+def test_search_joins_several_query_words(news_ix: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "search", "-i", str(news_ix), "تونس", "الجزائر", "--format", "text", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["query"] == "تونس الجزائر"
+    assert {h["id"] for h in data["hits"]} == {"tn", "dz"}
+
+
+def test_search_operators_from_the_command_line(news_ix: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "search", "-i", str(news_ix), "الجزائر", "NOT", "تونس", "--json")
+    assert code == 0
+    assert [h["id"] for h in json.loads(out)["hits"]] == ["dz"]
+
+
+def test_search_marks_titles_and_near_matches(news_ix: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "search", "-i", str(news_ix), "ترامب", "--format", "text")
+    assert code == 0
+    assert "   [ترامب]\n" in out  # the title, marked
+    assert "انتقد {ترمب} وسائل الإعلام" in out  # a close spelling: the other mark
+
+
+def test_search_explain(news_ix: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "search", "-i", str(news_ix), "ترامب", "--explain", "--format", "text")
+    assert code == 0
+    assert "ترامب ← form in title: ترامب; form in body: ترامب" in out
+    assert "ترامب ← near in body: ترمب" in out
+    code, out, _ = run(capsys, "search", "-i", str(news_ix), "ترامب", "--explain", "--json")
+    hits = json.loads(out)["hits"]
+    assert hits[1]["explain"] == [{"word": "ترامب", "how": "near", "field": "body", "text": "ترمب"}]
+    code, out, _ = run(capsys, "search", "-i", str(news_ix), "ترامب", "--json")
+    assert "explain" not in json.loads(out)["hits"][0]
+
+
+def test_search_unknown_field_warns_on_stderr(news_ix: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "search", "-i", str(news_ix), "foo:تونس", "--format", "text")
+    assert code == 0
+    assert err == "arsearch: warning: unknown field 'foo': searched foo:تونس as words\n"
+    assert "tn" in out
