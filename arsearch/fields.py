@@ -77,7 +77,8 @@ class Ranking:
 
     The match policy: a document is a hit only if it holds a query word's
     own term (its light stem), its root (a stemmer representation, when
-    ``root_match`` and the word itself occurs in the index), or a close
+    ``root_match``, the word itself occurs in the index and the root is in
+    at most ``root_max_df`` of the documents), or a close
     spelling of it that occurs in the index (scored ``near_weight`` times
     the word; 0 turns close spellings off). Character n-grams add score to
     hits, never make one.
@@ -94,6 +95,7 @@ class Ranking:
     ngram_max_df: float = 0.1
     near_weight: float = 0.5
     root_match: bool = True
+    root_max_df: float = 0.2
 
     def __post_init__(self) -> None:
         names = [name for name, _weight in self.representations]
@@ -105,9 +107,10 @@ class Ranking:
         nw = self.near_weight
         if not isinstance(nw, (int, float)) or isinstance(nw, bool) or not 0.0 <= nw <= 1.0:
             raise SchemaError(f"near_weight must be a number in [0, 1], not {nw!r}")
-        df = self.ngram_max_df
-        if not isinstance(df, (int, float)) or isinstance(df, bool) or not 0.0 < df <= 1.0:
-            raise SchemaError(f"ngram_max_df must be a number in (0, 1], not {df!r}")
+        for name in ("ngram_max_df", "root_max_df"):
+            df = getattr(self, name)
+            if not isinstance(df, (int, float)) or isinstance(df, bool) or not 0.0 < df <= 1.0:
+                raise SchemaError(f"{name} must be a number in (0, 1], not {df!r}")
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -341,9 +341,10 @@ def analyze_query(clauses: list[Clause], analyzer: Analyzer) -> list[AnalyzedCla
 # -- query plans: what the engine executes and the highlighter marks ----------------
 
 #: How a term reference matches: the word's own term (its light stem, or a
-#: keyword's value), its root, a close spelling of it, or one of its
-#: character n-grams. N-grams only add score: they never make a hit.
-How = Literal["stem", "root", "near", "ngram"]
+#: keyword's value), its root, a close spelling of it, or "score": it only
+#: adds score to hits, never makes one (character n-grams; the root of a
+#: word the index does not know; a root too common to tell documents apart).
+How = Literal["stem", "root", "near", "score"]
 #: A close spelling scores this fraction of what the word itself scores (the default).
 NEAR_WEIGHT = 0.5
 
@@ -353,12 +354,23 @@ class Lexicon(Protocol):
     #: per-index-generation memo the planner may use (bounded by the planner)
     memo: dict[Any, Any]
 
+    #: the number of documents (deleted ones included, as in ``df``)
+    n: int
+
     def has_term(self, term: str, fields: Sequence[str]) -> bool:
         """Whether any document holds ``term`` in one of ``fields``."""
         ...
 
+    def df(self, field: str, term: str) -> int:
+        """How many documents hold ``term`` in ``field``."""
+        ...
+
 
 _MEMO_LIMIT = 50_000  # close-spelling lookups remembered per index generation
+#: A word's term and its close spellings' terms have at least this many
+#: letters: three-letter stems are too often other words (كرو, كور for
+#: كورونا; بيوت for بوتين, whose stem is بوت).
+MIN_NEAR_STEM = 4
 
 
 @dataclass(frozen=True)
@@ -375,7 +387,7 @@ class TermRef:
     @property
     def matches(self) -> bool:
         """Whether a document holding this term is a hit (n-grams only score)."""
-        return self.how != "ngram"
+        return self.how != "score"
 
 
 @dataclass(frozen=True)
@@ -572,7 +584,7 @@ class _Planner:
         if not text_names:
             return tuple(refs)
         known = lexicon is None or lexicon.has_term(term, text_names)
-        if lexicon is not None and ranking.near_weight > 0 and not is_stop:
+        if lexicon is not None and ranking.near_weight > 0 and not is_stop and len(term) >= MIN_NEAR_STEM:
             for variant in self.near_terms(analyzer.normalize(word), term, text_names):
                 refs.extend(TermRef(n, variant, fields[n].boost * boost * ranking.near_weight, how="near") for n in text_names)
         if self.all_text <= set(names):  # the representations hold every text field
@@ -581,14 +593,18 @@ class _Planner:
                     continue
                 if n:  # every n-gram of the word; the engine skips the frequent ones
                     for gram, k in Counter(rep.word_ngrams(word, n)).items():
-                        refs.append(TermRef(rep_field(rep_name), gram, weight * k * boost, ranking.ngram_max_df, "ngram"))
+                        refs.append(TermRef(rep_field(rep_name), gram, weight * k * boost, ranking.ngram_max_df, "score"))
                     continue
                 e = rep.entry(word)
                 if e is not None:
-                    # a root (or another stem) matches only for a word the index knows:
-                    # an unknown word's root is a guess, and makes phantom hits
-                    how: How = "root" if ranking.root_match and known else "ngram"
-                    refs.append(TermRef(rep_field(rep_name), e[0], weight * boost, how=how))
+                    # A root (or another stem) matches only for a word the index knows (an
+                    # unknown word's root is a guess), and only when it is rare enough to
+                    # tell documents apart (حسب, امر, وطن are in thousands of documents).
+                    how: How = "root" if ranking.root_match and known else "score"
+                    field = rep_field(rep_name)
+                    if how == "root" and lexicon is not None and lexicon.df(field, e[0]) > ranking.root_max_df * lexicon.n:
+                        how = "score"
+                    refs.append(TermRef(field, e[0], weight * boost, how=how))
         return tuple(refs)
 
     def near_terms(self, norm: str, term: str, text_names: list[str]) -> tuple[str, ...]:
@@ -603,12 +619,17 @@ class _Planner:
         entry = self.analyzer.entry
         terms: list[str] = []
         seen = {term}
+        affixes = len(norm) - len(term)
         for variant in sorted(spelling_variants(norm)):
             e = entry(variant)
             if e is None or e[1] or e[0] in seen:
                 continue
             seen.add(e[0])
-            if len(e[0]) >= 3 and lexicon.has_term(e[0], text_names):
+            # The stemmer must not take more from the variant than from the word:
+            # كورنا → كور or حميداتي → حميد are other words, not another spelling.
+            if len(e[0]) < MIN_NEAR_STEM or len(variant) - len(e[0]) > affixes:
+                continue
+            if lexicon.has_term(e[0], text_names):
                 terms.append(e[0])
         if len(lexicon.memo) >= _MEMO_LIMIT:
             lexicon.memo.clear()

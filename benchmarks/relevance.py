@@ -181,6 +181,10 @@ EXPERIMENTS: dict[str, Factory] = {
     "default near=0.8": policy(near_weight=0.8),
     "default roots score only": policy(root_match=False),
     "default roots score only near=0": policy(root_match=False, near_weight=0.0),
+    "default rootdf=0.2": policy(root_max_df=0.2),
+    "default rootdf=0.1": policy(root_max_df=0.1),
+    "default rootdf=0.05": policy(root_max_df=0.05),
+    "default rootdf=0.02": policy(root_max_df=0.02),
 }
 
 DEFAULT_SET: tuple[str, ...] = (*WHOOSH_ROWS, *REFERENCE_ROWS, FAST_ROW, DEFAULT_ROW)

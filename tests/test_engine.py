@@ -123,12 +123,15 @@ def test_total_counts_every_match_not_just_the_page(ix: Index) -> None:
     assert results.total == 3
 
 
+FILLER = [{"id": f"filler{i}", "title": "", "body": f"نص آخر رقم {i}"} for i in range(12)]
+
+
 def test_root_representation_adds_recall() -> None:
     docs = [
         {"id": "library", "title": "", "body": "افتتحت المكتبات العامة"},
         {"id": "writer", "title": "", "body": "كتب الروائي"},
         {"id": "other", "title": "", "body": "ملعب"},
-    ]
+    ] + FILLER  # the root كتب is then in at most 20% of the documents (root_max_df)
     roots, light_only = Index.memory(), Index.memory(ranking=FAST_RANKING)
     for index in (roots, light_only):
         with index:
@@ -136,6 +139,16 @@ def test_root_representation_adds_recall() -> None:
                 index.add(d)
     assert [h.id for h in roots.search("كتب")] == ["writer", "library"]  # ISRI root كتب
     assert [h.id for h in light_only.search("كتب")] == ["writer"]  # light stem مكتب ≠ كتب
+
+
+def test_a_root_in_too_many_documents_only_scores() -> None:
+    """حسب (بحسب, "according to") is in every document: it cannot tell them apart."""
+    docs = [{"id": f"d{i}", "title": "", "body": f"بحسب المصدر رقم {i}"} for i in range(4)]
+    docs.append({"id": "account", "title": "", "body": "فتح حسابك في المصرف"})
+    index = _memory(Ranking(representations=(("isri", 0.3),), root_max_df=0.5), docs)
+    assert [h.id for h in index.search("حسابك")] == ["account"]
+    everywhere = _memory(Ranking(representations=(("isri", 0.3),), root_max_df=1.0), docs)
+    assert {h.id for h in everywhere.search("حسابك")} == {"account", "d0", "d1", "d2", "d3"}
 
 
 def test_root_of_a_word_the_index_does_not_know_makes_no_hit() -> None:
@@ -186,7 +199,7 @@ def test_ngrams_found_in_too_many_documents_are_skipped() -> None:
 
 
 def test_representations_hold_every_text_field_together() -> None:
-    ranking = Ranking(representations=(("isri", 1.0),))
+    ranking = Ranking(representations=(("isri", 1.0),), root_max_df=1.0)
     docs = [{"id": "t", "title": "المكتبات", "body": "نص"}, {"id": "b", "title": "نص", "body": "الكاتب"}]
     index = _memory(ranking, [*docs, {"id": "k", "title": "", "body": "كتب"}])
     assert sorted(h.id for h in index.search("كتب")) == ["b", "k", "t"]  # root كتب, from the title or the body

@@ -144,6 +144,8 @@ def test_root_matches_are_marked_near() -> None:
     with index:
         index.add({"id": "library", "title": "", "body": "افتتحت المكتبات العامة"})
         index.add({"id": "writer", "title": "", "body": "كتب الروائي"})
+        for i in range(10):  # the root كتب in at most 20% of the documents (root_max_df)
+            index.add({"id": f"filler{i}", "title": "", "body": f"نص آخر رقم {i}"})
     hits = {h.id: h for h in index.search("كتب")}
     assert hits["writer"].snippet == "<mark>كتب</mark> الروائي"
     assert hits["library"].snippet == 'افتتحت <mark class="near">المكتبات</mark> العامة'

@@ -233,13 +233,13 @@ def test_plan_adds_each_representation_once_over_all_text_fields() -> None:
         TermRef("body", "مكتب", 1.0),
         TermRef("all__isri", "كتب", 0.3, how="root"),
         # n-grams of the unstemmed normalized word, with the document-frequency cap
-        TermRef("all__ngram4", "#الم", 0.5, 0.2, "ngram"),
-        TermRef("all__ngram4", "المك", 0.5, 0.2, "ngram"),
-        TermRef("all__ngram4", "لمكت", 0.5, 0.2, "ngram"),
-        TermRef("all__ngram4", "مكتب", 0.5, 0.2, "ngram"),
-        TermRef("all__ngram4", "كتبا", 0.5, 0.2, "ngram"),
-        TermRef("all__ngram4", "تبات", 0.5, 0.2, "ngram"),
-        TermRef("all__ngram4", "بات#", 0.5, 0.2, "ngram"),
+        TermRef("all__ngram4", "#الم", 0.5, 0.2, "score"),
+        TermRef("all__ngram4", "المك", 0.5, 0.2, "score"),
+        TermRef("all__ngram4", "لمكت", 0.5, 0.2, "score"),
+        TermRef("all__ngram4", "مكتب", 0.5, 0.2, "score"),
+        TermRef("all__ngram4", "كتبا", 0.5, 0.2, "score"),
+        TermRef("all__ngram4", "تبات", 0.5, 0.2, "score"),
+        TermRef("all__ngram4", "بات#", 0.5, 0.2, "score"),
     )
 
 

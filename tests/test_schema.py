@@ -142,6 +142,7 @@ def test_ranking_defaults() -> None:
         "ngram_max_df": 0.1,
         "near_weight": 0.5,
         "root_match": True,
+        "root_max_df": 0.2,
     }
 
 
