@@ -177,6 +177,8 @@ class Index:
     Build one with :meth:`create` (on disk), :meth:`memory` or open one with
     :meth:`open`. Writes go to a pending batch until :meth:`commit`; used
     as a context manager the index commits on success and cancels on error.
+    The ``id`` is unique: writing a document replaces the one with the same
+    id, committed or pending (the last one written wins).
     """
 
     def __init__(
@@ -196,6 +198,15 @@ class Index:
         self.lock_timeout = lock_timeout
         self._writer: Any = None
         self._deleter: Any = None  # a searcher over the committed segments, for deletions
+        # The writer session's bookkeeping for unique ids (see _upsert): the ids
+        # written since the last commit, each with its docnum in the writer's new
+        # segment (None: sent to a sub-process of the multi-process writer); the
+        # live documents committed when the session began; and writes that must
+        # wait for the multi-process writer's commit (an id it already holds:
+        # the later document, or None for a deletion).
+        self._pending: dict[str, int | None] = {}
+        self._committed_docs = 0
+        self._deferred: dict[str, dict[str, Any] | None] = {}
         self._searcher: Any = None
         self._engine: Engine | None = None
         self._lock = threading.RLock()
@@ -355,6 +366,10 @@ class Index:
                     f"another writer is working on the index{' at ' + str(self.path) if self.path else ''}; "
                     f"wait for it to finish (or open the index with a larger lock_timeout)"
                 ) from e
+            # The committed segments cannot change while this writer holds the lock:
+            # with no live document there, no id needs looking up (a fresh index).
+            self._pending = {}
+            self._committed_docs = sum(seg.doc_count() for seg in self._writer.segments)
         return self._writer
 
     def _prepare(self, doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -406,11 +421,13 @@ class Index:
                     out[rep_field(rep_name)] = combined
         return out
 
-    def _write(self, method: Callable[..., Any], prepared: dict[str, Any]) -> None:
+    def _write(self, prepared: dict[str, Any]) -> None:
+        self._get_writer()  # outside the try: a locked index raises IndexLockedError
         try:
-            method(**prepared)
+            self._upsert(prepared)
         except Exception as e:
-            self._close_deleter()
+            self._end_session()
+            self._deferred = {}
             writer, self._writer = self._writer, None
             _abandon(writer)
             raise DocumentError(
@@ -421,17 +438,17 @@ class Index:
     def add(self, doc: Mapping[str, Any]) -> None:
         """Add a document (a mapping with ``id`` and declared fields) to the pending batch.
 
-        Use :meth:`update` to replace a document with the same id.
+        The id is unique: a document with the same id, committed or pending,
+        is replaced (at commit), so the last one added wins.
         """
         prepared = self._prepare(doc)
         with self._lock:
-            self._write(self._get_writer().add_document, prepared)
+            self._write(prepared)
 
     def update(self, doc: Mapping[str, Any]) -> None:
-        """Add ``doc``, replacing any committed document with the same ``id``."""
-        prepared = self._prepare(doc)
-        with self._lock:
-            self._write(self._upsert, prepared)
+        """The same as :meth:`add` (which replaces a document with the same
+        ``id``); kept for code written when ``add`` did not."""
+        self.add(doc)
 
     def _deletion_searcher(self) -> Any:
         """One searcher per writer session: Whoosh's delete_by_term/update_document open a
@@ -441,7 +458,10 @@ class Index:
             self._deleter = self._get_writer().searcher()
         return self._deleter
 
-    def _close_deleter(self) -> None:
+    def _end_session(self) -> None:
+        """Forget the writer session's deletion searcher and pending ids."""
+        self._pending = {}
+        self._committed_docs = 0
         deleter, self._deleter = self._deleter, None
         if deleter is not None:
             try:
@@ -449,45 +469,91 @@ class Index:
             except Exception:
                 pass
 
-    def _upsert(self, **prepared: Any) -> None:
+    def _delete_committed(self, doc_id: str) -> int:
+        """Mark the live committed documents with this id deleted (at commit); returns how many.
+        (The deletion searcher's segments are the writer's own: a document marked
+        deleted reads as deleted at once, so a second call finds nothing.)"""
+        return int(self._get_writer().delete_by_term(ID_FIELD, doc_id, searcher=self._deletion_searcher()))
+
+    def _upsert(self, prepared: dict[str, Any]) -> None:
+        """Write a prepared document, replacing the one with the same id.
+
+        An earlier copy written in this session (not yet committed) is marked
+        deleted in the writer's new segment by its docnum; otherwise committed
+        copies are looked up (only when the session began with live documents)
+        and marked deleted. With the multi-process writer an earlier copy
+        already went to a sub-process, beyond reach: the document is deferred
+        until that writer has committed, then replaces it (see :meth:`commit`).
+        """
         writer = self._get_writer()
-        writer.delete_by_term(ID_FIELD, prepared[ID_FIELD], searcher=self._deletion_searcher())
+        doc_id = prepared[ID_FIELD]
+        if doc_id in self._deferred:
+            self._deferred[doc_id] = prepared
+            return
+        if doc_id in self._pending:
+            docnum = self._pending[doc_id]
+            if docnum is None:
+                self._deferred[doc_id] = prepared
+                return
+            writer.newsegment.delete_document(docnum)
+        elif self._committed_docs:
+            self._delete_committed(doc_id)
+        docnum = None if isinstance(writer, GroupedMpWriter) else writer.docnum
         writer.add_document(**prepared)
+        self._pending[doc_id] = docnum
 
     def delete(self, doc_id: str) -> int:
-        """Delete the document with this id (at commit); returns how many matched."""
+        """Delete the document with this id, committed or pending (at commit);
+        returns how many matched (0 or 1)."""
         if not isinstance(doc_id, str):
             raise DocumentError(f"delete() takes a str id, not {type(doc_id).__name__}")
         with self._lock:
-            return int(self._get_writer().delete_by_term(ID_FIELD, doc_id, searcher=self._deletion_searcher()))
+            writer = self._get_writer()
+            if doc_id in self._deferred or (doc_id in self._pending and self._pending[doc_id] is None):
+                # a copy is with the multi-process writer: delete it once that has committed
+                matched = self._deferred.get(doc_id, True) is not None  # not deleted already
+                self._deferred[doc_id] = None
+                return int(matched)
+            if doc_id in self._pending:
+                # committed copies were deleted when this one was added
+                writer.newsegment.delete_document(self._pending.pop(doc_id))
+                return 1
+            return self._delete_committed(doc_id) if self._committed_docs else 0
 
     def add_many(
         self,
         docs: Iterable[Mapping[str, Any]],
         *,
-        update: bool = False,
+        update: bool = True,
         batch_size: int = 20_000,
         procs: int = 1,
         progress: Callable[[int], None] | None = None,
         on_error: Callable[[Mapping[str, Any], DocumentError], None] | None = None,
     ) -> int:
-        """Add (or with ``update``, upsert) many documents, committing every ``batch_size``.
+        """Add many documents, committing every ``batch_size``.
+
+        Like :meth:`add`, a document replaces the one with the same id,
+        committed or earlier in ``docs`` (the last one wins): adding the same
+        documents again leaves one copy of each. ``update`` is accepted for
+        compatibility and changes nothing (it used to turn that replacing on).
 
         ``procs > 1`` uses Whoosh's multi-process writer (each process
-        writing its own segment with arsearch's writer). ``progress(n)`` is
+        writing its own segment with arsearch's writer). An id repeated
+        within one of its batches is written after that batch commits,
+        replacing the earlier copy in a second commit. ``progress(n)`` is
         called with the running count; bad documents raise
         :class:`DocumentError` unless ``on_error(doc, error)`` is given, in
         which case they are reported there and skipped. Returns the number
-        of documents written.
+        of documents written (repeated ids included).
         """
+        del update  # every write replaces by id now
         if batch_size < 1:
             raise ValueError("batch_size must be >= 1")
         count = 0
         with self._lock:
             if self._writer is not None and procs > 1:
                 self.commit()
-            writer = self._get_writer(procs)
-            pending: set[str] = set()  # ids written since the last commit
+            self._get_writer(procs)
             try:
                 for doc in docs:
                     try:
@@ -497,20 +563,11 @@ class Index:
                             raise
                         on_error(doc, e)
                         continue
-                    if update and prepared[ID_FIELD] in pending:
-                        # Whoosh's update only replaces committed documents:
-                        # commit so the later version replaces the earlier one.
-                        self.commit()
-                        writer = self._get_writer(procs)
-                        pending.clear()
-                    (self._upsert if update else writer.add_document)(**prepared)
-                    if update:
-                        pending.add(prepared[ID_FIELD])
+                    self._upsert(prepared)
                     count += 1
                     if count % batch_size == 0:
                         self.commit()
-                        writer = self._get_writer(procs)
-                        pending.clear()
+                        self._get_writer(procs)
                     if progress is not None and count % 100 == 0:
                         progress(count)
             except BaseException:
@@ -522,26 +579,39 @@ class Index:
         return count
 
     def commit(self, optimize: bool = False) -> None:
-        """Make pending writes durable and visible to searches (atomic)."""
+        """Make pending writes durable and visible to searches (atomic, except
+        for an id repeated within a multi-process batch of :meth:`add_many`:
+        its last copy replaces the earlier one in a second commit)."""
         with self._lock:
-            self._close_deleter()
+            self._end_session()
+            deferred, self._deferred = self._deferred, {}
             if self._writer is None and optimize:
                 # our writer, not Whoosh's optimize(): the merged segment gets arsearch's codec
                 self._get_writer()
             if self._writer is not None:
                 writer, self._writer = self._writer, None
                 try:
-                    writer.commit(optimize=optimize)
+                    writer.commit(optimize=optimize and not deferred)
                 except BaseException:
                     _abandon(writer)  # release the write lock: the last commit stays as it was
                     raise
+            if deferred:
+                # later copies of ids the multi-process writer held: now committed, they can be replaced
+                for doc_id, prepared in deferred.items():
+                    if prepared is None:
+                        self.delete(doc_id)
+                    else:
+                        self._write(prepared)
+                self.commit(optimize=optimize)
+                return
             if self._searcher is not None:
                 self._searcher = self._searcher.refresh()
 
     def cancel(self) -> None:
         """Drop pending (uncommitted) writes and release the write lock."""
         with self._lock:
-            self._close_deleter()
+            self._end_session()
+            self._deferred = {}
             if self._writer is not None:
                 writer, self._writer = self._writer, None
                 writer.cancel()
