@@ -149,8 +149,8 @@ class Hit:
 @dataclass
 class Results(Sequence[Hit]):
     """The hits of one page (a sequence of :class:`Hit`) plus ``total``
-    hits, ``warnings`` about the query (an unknown field) and a did-you-mean
-    ``suggestion`` (the query with misspelled words corrected, or None)."""
+    hits, ``warnings`` about the query (an unknown field) and, computed on
+    first access, a did-you-mean :attr:`suggestion`."""
 
     query: str
     hits: list[Hit]
@@ -158,8 +158,16 @@ class Results(Sequence[Hit]):
     offset: int = 0
     elapsed_ms: float = 0.0
     warnings: tuple[str, ...] = ()
-    suggestion: str | None = None
-    _: Any = field(default=None, repr=False)
+    _suggest: Callable[[], str | None] | None = field(default=None, repr=False, compare=False)
+    _suggestion: list[str | None] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def suggestion(self) -> str | None:
+        """The query with misspelled words corrected from the index's
+        vocabulary, or None when it is spelled fine (see :meth:`Index.suggest`)."""
+        if not self._suggestion:
+            self._suggestion.append(self._suggest() if self._suggest is not None else None)
+        return self._suggestion[0]
 
     def __getitem__(self, i):  # type: ignore[no-untyped-def]
         return self.hits[i]

@@ -49,6 +49,7 @@ __all__ = [
     "parse_query",
     "analyze_query",
     "build_plan",
+    "leaves",
     "MAX_QUERY_CHARS",
     "NEAR_WEIGHT",
 ]
@@ -501,7 +502,7 @@ class _Planner:
 
     def plan(self, clauses: list[Clause], warnings: tuple[str, ...]) -> Plan:
         self.keep_stops = only_stopwords(clauses, self.analyzer)
-        items = self.items(clauses, None)
+        items = self.items(clauses)
         ranking = self.ranking
         if ranking.operator == "and":
             items = [dataclasses.replace(i, occur="must") if i.occur == "should" else i for i in items]
@@ -526,7 +527,7 @@ class _Planner:
     def targets(self, field: str | None) -> list[str]:
         return [field] if field is not None else self.search_fields
 
-    def items(self, clauses: list[Clause] | tuple[Clause, ...], field: str | None) -> list[PlanItem]:
+    def items(self, clauses: list[Clause] | tuple[Clause, ...]) -> list[PlanItem]:
         out: list[PlanItem] = []
         for c in clauses:
             out.extend(self.clause(c))
@@ -537,7 +538,7 @@ class _Planner:
         names = self.targets(c.field)
         text_fields = tuple((n, fields[n].boost * c.boost) for n in names if fields[n].kind == "text")
         if c.kind == "group":
-            children = tuple(self.items(c.children, c.field))
+            children = tuple(self.items(c.children))
             if c.boost != 1.0:
                 children = tuple(_boosted(i, c.boost) for i in children)
             return [PlanItem("group", c.occur, children=children, word=c.text)] if children else []
