@@ -110,7 +110,8 @@ class QueryMatcher:
                 continue
             if item.kind == "terms":
                 for ref in item.refs:
-                    if ref.field == field and ref.how in ("stem", "near"):
+                    # as in the engine: a required or excluded word matches by its own term only
+                    if ref.field == field and (ref.how == "stem" or (ref.how == "near" and item.occur == "should")):
                         (terms if ref.how == "stem" else near).add(ref.term)
                         sources.setdefault(ref.term, item.word)
                     elif ref.how == "root" and item.occur == "should" and ref.field.startswith(rep_field("")):

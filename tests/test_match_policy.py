@@ -270,3 +270,13 @@ def test_search_results_with_a_disk_index(tmp_path: Path) -> None:
     reopened = Index.open(tmp_path / "ix")
     assert ids(reopened, "ترامب") == {"trump1", "trump2"}
     assert reopened.search("كورونا").total == 0
+
+
+def test_a_required_word_matches_by_its_own_term_only(ix: Index) -> None:
+    """+ترامب: the close spelling ترمب neither makes a hit nor is marked."""
+    (hit,) = ix.search("+ترامب")
+    assert hit.id == "trump1"
+    assert ids(ix, "ترمب +ترامب") == {"trump1"}
+    hits = ix.search("الإعلام +ترمب")
+    assert [h.id for h in hits] == ["trump2"]
+    assert "near" not in hits[0].snippet
