@@ -167,18 +167,24 @@ class QueryMatcher:
         memo = self._memo.setdefault((analyzer, roots), {})  # surface → (key, how) or None, for this query
         if len(memo) > _MEMO_LIMIT:
             memo.clear()
-        classify = self._classify
-        cache = analyzer._cache
-        terms, near = self.terms, self.near
-        simple = not self.prefixes and not (roots and self.roots)  # a word matches by its term alone
         found: list[tuple[int, int, str, How]] = []
-        for m in WORD_PATTERN.finditer(text, start, min(end, MAX_SCAN_CHARS)):
+        words = WORD_PATTERN.finditer(text, start, min(end, MAX_SCAN_CHARS))
+        if not self.prefixes and not (roots and self.roots):
+            # a word matches by its term alone: one cached lookup a word
+            cache, entry, terms, near = analyzer._cache, analyzer.entry, self.terms, self.near
+            for m in words:
+                e = cache.get(m.group()) or entry(m.group())
+                if e is not None:
+                    if e[0] in terms:
+                        found.append((m.start(), m.end(), e[0], "stem"))
+                    elif e[0] in near:
+                        found.append((m.start(), m.end(), e[0], "near"))
+            return found
+        classify = self._classify
+        for m in words:
             surface = m.group()
             hit = memo.get(surface, _UNSEEN)
             if hit is _UNSEEN:
-                e = cache.get(surface)
-                if simple and e is not None and e[0] not in terms and e[0] not in near:
-                    continue  # the common case, without a call
                 hit = memo[surface] = classify(surface, analyzer, roots)
             if hit is not None:
                 found.append((m.start(), m.end(), *hit))  # type: ignore[arg-type]
