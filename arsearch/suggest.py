@@ -16,8 +16,9 @@ How a query is corrected:
 2. A word needs correcting when its term is in no document, unless it reads
    as a clitic (و ف ب ل ك before it, a pronoun after it: :data:`PROCLITICS`,
    :data:`ENCLITICS`) on a known word; a word whose term is in at most
-   ``rare_df`` documents is corrected when a candidate is far likelier.
-   Stop words are never corrected.
+   ``rare_df`` documents is corrected when a candidate is far likelier, and
+   so is a word ending in ت whose ة form is far likelier (الخدمت is known
+   only from خدمته). Stop words are never corrected.
 3. Candidates are the words one typing error away, spelled with the letters
    the user typed (hamza forms and ة kept; diacritics dropped): a confusable
    letter (:data:`CONFUSABLE_GROUPS`), a neighbouring key on the Arabic (101)
@@ -207,6 +208,7 @@ class Costs:
     split: float = 0.9  # a missing space (عبدالله for عبد الله)
     joined: float = 0.3  # a stray space (كورو نا for كورونا)
     folded: float = 0.05  # letters the analyzer folds together (أ/ا, ة/ه, ى/ي)
+    final_teh: float = 0.2  # ت for a final ة, when the word with ت is known (الخدمت: خدمته)
 
 
 #: The default edit costs.
@@ -371,16 +373,20 @@ class Speller:
       ``10 ** error_weight`` of document frequency.
 
     A word is replaced by its best-scoring correction when that scores below
-    the word itself; only words whose term is in at most ``rare_df`` documents
-    are looked at. Ties go to the lower cost, then the higher df, then the
-    text in code point order. Two adjacent words are joined when one of them
-    is unknown, or both are rare next to the joined word: when the joined word
-    scores below the two.
+    the word itself. Only words whose term is in at most ``rare_df``
+    documents are looked at, and words ending in ت, checked against their ة
+    form alone (``Costs.final_teh``). Ties go to the lower cost, then the
+    higher df, then the text in code point order. Two adjacent words are
+    joined when the joined word scores below the two words (each as typed
+    or corrected): in practice when a part is unknown, or both are rare next
+    to the joined word.
 
     Candidates are looked up tier by tier (cheap edits; neighbouring keys,
     confusable pairs and splits; dropped letters, commonest letters first),
-    at most ``max_lookups`` new ``df`` lookups per word: this bounds the
-    time a word can take (a lookup costs 10-50 µs against a Whoosh index).
+    at most ``max_lookups`` new ``df`` lookups per word (its own term, clitic
+    readings and splits come on top): this bounds the time a word can take,
+    a lookup costing 10-50 µs against a Whoosh index (one hash lookup per
+    segment and text field).
 
     Args:
         analyzer: the analyzer the index was built with.
@@ -389,7 +395,7 @@ class Speller:
         costs: edit costs (:data:`COSTS` by default).
         error_weight, affix_weight, clitic_penalty, rare_df: see above.
         max_cost: candidates whose edit costs more are not offered.
-        max_lookups: new ``df`` lookups spent on one word at most.
+        max_lookups: new ``df`` lookups spent on one word's candidates at most.
         cache_size: ``df`` answers (and corrected words) kept before each
             cache is emptied.
 
@@ -495,10 +501,24 @@ class Speller:
                 typed = self._rarity(bare, e[0], d) if d else self._inflection_rarity(bare)
                 if best is not None and best.score < typed:
                     result = best
+            elif bare.endswith(TEH):
+                result = self._final_teh(bare, e[0], d)
         if len(self._words) >= self.cache_size:
             self._words.clear()
         self._words[bare] = result
         return result
+
+    def _final_teh(self, word: str, term: str, df: int) -> Correction | None:
+        """A known word ending in ت read as the same word ending in ة: its term
+        may be known only from words with a pronoun after the ت (الخدمت: خدمته)."""
+        cand = word[:-1] + TEH_MARBUTA
+        e = self.analyzer.compute(cand)
+        if e is None or e[1] or e[0] == term:
+            return None
+        d = self.df(e[0])
+        cost = self.costs.final_teh
+        score = self.error_weight * cost + self._rarity(cand, e[0], d)
+        return Correction(cand, cost, d, round(score, 6)) if score < self._rarity(word, term, df) else None
 
     def _search(self, word: str, own_term: str) -> Correction | None:
         """The best-scoring candidate for ``word``, or None."""
@@ -599,13 +619,26 @@ class Speller:
         out.append(query[pos:])
         return "".join(out)
 
-    def _best_score(self, word: str) -> float:
-        """The better of ``word`` as typed and its correction."""
-        fix = self.correct(word)
+    def _typed_score(self, word: str) -> float:
+        """The rarity of ``word`` as typed, or as a clitic on a known word."""
         typed = self.rarity(word)
-        if typed == math.inf:
-            typed = self._inflection_rarity(word)
-        return min(typed, fix.score) if fix is not None else typed
+        return self._inflection_rarity(word) if typed == math.inf else typed
+
+    def _floor(self, word: str, typed: float) -> float:
+        """A lower bound of ``word``'s best score (as typed or corrected)
+        that costs no candidate search: a correction scores at least
+        ``error_weight`` × the cheapest edit it can be made of."""
+        e = self.analyzer.entry(word)
+        if e is None or e[1]:
+            return typed
+        c = self.costs
+        if self.df(e[0]) <= self.rare_df:
+            cheapest = min(c.confusable, c.keyboard, c.doubled, c.extra, c.extra_neighbour, c.dropped, c.swapped, c.split)
+        elif word.endswith(TEH):
+            cheapest = c.final_teh
+        else:
+            return typed
+        return min(typed, self.error_weight * cheapest)
 
     def _join(self, left: str, right: str) -> str | None:
         """``left + right`` when that one known word scores below the two
@@ -621,7 +654,12 @@ class Speller:
         if d == 0:
             return None
         score = self.error_weight * self.costs.joined + self._rarity(joined, e[0], d)
-        return joined if score < self._best_score(left) + self._best_score(right) else None
+        typed = [self._typed_score(w) for w in (left, right)]
+        if score < sum(self._floor(w, t) for w, t in zip((left, right), typed)):
+            return joined  # better than any correction of the parts: no need to look for them
+        fixes = [self.correct(w) for w in (left, right)]
+        best = sum(min(t, f.score) if f is not None else t for t, f in zip(typed, fixes))
+        return joined if score < best else None
 
 
 def _plain_words(query: str) -> Iterator[tuple[int, int]]:

@@ -174,6 +174,14 @@ def test_rare_word_next_to_frequent_one_is_corrected() -> None:
     assert dict_speller({"الحكومة": 4, "الحكموة": 1}, documents=20_000).suggest("الحكموة") is None
 
 
+def test_final_teh_for_teh_marbuta() -> None:
+    # الخدمت's term (خدمت) is known from خدمته, in 40 documents; الخدمة's (خدم) is in 2,000
+    speller = dict_speller({"خدمته": 40, "الخدمة": 2000}, documents=20_000, rare_df=0)
+    assert speller.suggest("الخدمت") == "الخدمة"
+    # a verb ending in ت is not a misspelled noun: قامت is as common as قامة
+    assert dict_speller({"قامت": 2000, "قامة": 2000}, documents=20_000).suggest("قامت") is None
+
+
 def test_tie_break_prefers_frequent_then_code_point_order() -> None:
     # مكب: a dropped ت (مكتب) or a dropped ر (مركب), both at the same cost
     assert dict_speller({"مكتب": 80, "مركب": 50}).suggest("مكب") == "مكتب"  # higher df
