@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -118,15 +118,9 @@ def test_index_suggest_sees_new_commits() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.sampled_from(VOCABULARY), min_size=1, max_size=4))
-def test_index_vocabulary_queries_are_left_alone(words: list[str]) -> None:
-    assert _INDEX.suggest(" ".join(words)) is None
-
-
-_INDEX = Index.memory(ranking=Ranking())
-with _INDEX:
-    for _d in DOCS:
-        _INDEX.add(_d)
+@given(words=st.lists(st.sampled_from(VOCABULARY), min_size=1, max_size=4))
+def test_index_vocabulary_queries_are_left_alone(ix: Index, words: list[str]) -> None:
+    assert ix.suggest(" ".join(words)) is None
 
 
 # -- Speller: one rule per test --------------------------------------------------------------
