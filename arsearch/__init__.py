@@ -27,6 +27,7 @@ from .index import Hit, Index, Results
 from .fields import DEFAULT_RANKING, FAST_RANKING, Field, Ranking
 from .stem import stem
 from .stopwords import DEFAULT_STOPWORDS
+from .suggest import Speller
 from .whoosh_analysis import ArabicAnalyzer
 
 __version__ = "0.1.0"
@@ -52,6 +53,7 @@ __all__ = [
     "IndexNotFoundError",
     "QueryError",
     "SchemaError",
+    "Speller",
     "Token",
     "analyze",
     "normalize",

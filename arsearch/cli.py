@@ -448,6 +448,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     ix = Index.open(args.index) if args.index else seeds_index()
     try:
         results = ix.search(query, limit=args.limit, offset=args.offset, fields=fields, snippet_format=fmt)
+        suggestion = results.suggestion if args.json or results.total < SUGGEST_BELOW else None
     finally:
         ix.close()
     out = sys.stdout
@@ -459,13 +460,13 @@ def cmd_search(args: argparse.Namespace) -> int:
             "total": results.total,
             "offset": results.offset,
             "warnings": list(results.warnings),
-            "suggestion": results.suggestion,
+            "suggestion": suggestion,
             "hits": [_hit_json(hit, args.explain) for hit in results],
         }
         print(json.dumps(payload, ensure_ascii=False), file=out)
         return 0
-    if results.suggestion and results.total < SUGGEST_BELOW:
-        print(f"did you mean: {results.suggestion}", file=out)
+    if suggestion:
+        print(f"did you mean: {suggestion}", file=out)
     if results.total == 0:
         print("no results", file=out)
         return 0

@@ -47,6 +47,7 @@ __all__ = ["Engine"]
 _CACHE_POSTINGS = 4_000_000
 _CACHE_LISTS = 32_768
 _MAX_PREFIX_TERMS = 2000  # a prefix matches at most this many terms per field
+_STATS_LIMIT = 200_000  # document frequencies (and idfs) remembered per reader before a reset
 
 
 class _Segment:
@@ -299,6 +300,8 @@ class Engine:
         key = (field, term)
         value = self._df.get(key)
         if value is None:
+            if len(self._df) >= _STATS_LIMIT:  # spellers and close spellings look up many absent terms
+                self._df.clear()
             value = self._df[key] = self.searcher.doc_frequency(field, term)
         return value
 
@@ -307,6 +310,8 @@ class Engine:
         value = self._idf.get(key)
         if value is None:
             df = self.df(field, term)
+            if len(self._idf) >= _STATS_LIMIT:
+                self._idf.clear()
             value = self._idf[key] = math.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
         return value
 

@@ -43,6 +43,7 @@ from .fields import DEFAULT_RANKING, ID_FIELD, Field, Ranking, rep_field, resolv
 from .highlight import FORMATS, Match, QueryMatcher, highlight_matches
 from .query import build_plan
 from .schema import ArabicCodec, build_schema
+from .suggest import Speller
 from .whoosh_query import compile_filter
 from .writer import GroupedMpWriter, GroupedSegmentWriter
 
@@ -219,6 +220,7 @@ class Index:
         self._engine: Engine | None = None
         self._lock = threading.RLock()
         self.text_fields = [n for n, f in fields.items() if f.kind == "text"]
+        self._speller: tuple[Engine, Speller] | None = None  # one speller (and its df cache) per reader
 
     # -- construction ----------------------------------------------------
     @classmethod
@@ -707,7 +709,8 @@ class Index:
             engine = self._get_engine()
             plan = build_plan(query, self.fields, self.analyzer, self.ranking, search_fields, lexicon=engine)
             if plan.empty:
-                return Results(query, [], 0, offset, (time.perf_counter() - t0) * 1000, plan.warnings)
+                return Results(query, [], 0, offset, (time.perf_counter() - t0) * 1000, plan.warnings,
+                               functools.partial(self.suggest, query))
             mask = engine.mask_for(flt) if flt is not None else None
             top, total = engine.top(plan, offset + limit, mask)
             # one plan for the engine and the highlighter: mark what made each document a hit
@@ -729,7 +732,39 @@ class Index:
                 explain = functools.partial(_explain, dict(stored), matchers, self.analyzer)
                 doc_id = stored.pop(ID_FIELD)
                 hits.append(Hit(doc_id, score, stored, rank, render, _render_title=render_title, _explain=explain))
-        return Results(query, hits, int(total), offset, (time.perf_counter() - t0) * 1000, plan.warnings)
+        return Results(query, hits, int(total), offset, (time.perf_counter() - t0) * 1000, plan.warnings,
+                       functools.partial(self.suggest, query))
+
+    def suggest(self, query: str) -> str | None:
+        """``query`` with its misspelled words corrected from the index's own
+        vocabulary ("did you mean"), or None when no word needs correcting.
+
+        A word is corrected when no document has its term (or very few do,
+        and a close word is far more frequent); see
+        :class:`~arsearch.suggest.Speller`. Operators, quotes, fields,
+        prefixes, Latin words and the words spelled fine are kept as typed.
+
+        >>> ix = Index.memory()
+        >>> with ix:
+        ...     ix.add({"id": "1", "title": "تونس", "body": "زار الرئيس تونس العاصمة"})
+        >>> ix.suggest('تونسس +العاصمه')
+        'تونس +العاصمه'
+        >>> ix.suggest("الرئيس") is None
+        True
+        """
+        if not isinstance(query, str):
+            raise QueryError(f"query must be str, not {type(query).__name__}")
+        with self._lock:
+            engine = self._get_engine()
+            cached = self._speller
+            if cached is None or cached[0] is not engine:  # one speller (and df cache) per reader
+                fields = self.text_fields
+
+                def df(term: str) -> int:
+                    return max((engine.df(f, term) for f in fields), default=0)
+
+                cached = self._speller = (engine, Speller(self.analyzer, df, documents=engine.n))
+            return cached[1].suggest(_clean_query(query))
 
     def _search_fields(self, fields: Sequence[str] | None) -> list[str]:
         if fields is None:

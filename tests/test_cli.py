@@ -653,3 +653,13 @@ def test_search_unknown_field_warns_on_stderr(news_ix: Path, capsys: pytest.Capt
     assert code == 0
     assert err == "arsearch: warning: unknown field 'foo': searched foo:تونس as words\n"
     assert "tn" in out
+
+
+def test_search_prints_did_you_mean_when_results_are_few(news_ix: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "search", "-i", str(news_ix), "تونسس", "--format", "text")
+    assert code == 0
+    assert out.splitlines()[:2] == ["did you mean: تونس", "no results"]
+    code, out, _ = run(capsys, "search", "-i", str(news_ix), "تونسس", "--json")
+    assert json.loads(out)["suggestion"] == "تونس"
+    code, out, _ = run(capsys, "search", "-i", str(news_ix), "تونس", "--format", "text")
+    assert "did you mean" not in out

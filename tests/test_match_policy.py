@@ -280,3 +280,10 @@ def test_a_required_word_matches_by_its_own_term_only(ix: Index) -> None:
     hits = ix.search("الإعلام +ترمب")
     assert [h.id for h in hits] == ["trump2"]
     assert "near" not in hits[0].snippet
+
+
+def test_results_carry_a_did_you_mean_suggestion(ix: Index) -> None:
+    results = ix.search("تونسس")
+    assert results.total == 0
+    assert results.suggestion == "تونس"
+    assert ix.search("تونس").suggestion is None
