@@ -59,7 +59,6 @@ import platform
 import random
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -72,7 +71,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import whoosh  # noqa: E402
-from common import REPO, RESULTS, add_data_arg, cpu_model, format_table, iter_news, write_json  # noqa: E402
+from common import REPO, RESULTS, add_data_arg, cpu_model, format_table, iter_news, write_json, git  # noqa: E402
 
 import arsearch  # noqa: E402
 from arsearch import Analyzer, Index  # noqa: E402
@@ -606,13 +605,6 @@ def measure_pairs(s: Setup) -> list[dict[str, Any]]:
 # -- reporting --------------------------------------------------------------------------------
 
 
-def _git(*args: str) -> str:
-    try:
-        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return ""
-
-
 def machine_info() -> dict[str, Any]:
     return {
         "cpu": cpu_model(platform.processor() or platform.machine()),
@@ -624,8 +616,8 @@ def machine_info() -> dict[str, Any]:
         "arsearch": arsearch.__version__,
         "arsearch_path": str(Path(arsearch.__file__).resolve().parent),
         "analyzer_version": arsearch.ANALYZER_VERSION,
-        "git_commit": _git("rev-parse", "--short", "HEAD"),
-        "arsearch_dirty": bool(_git("status", "--porcelain", "--", "arsearch")),
+        "git_commit": git("rev-parse", "--short", "HEAD"),
+        "arsearch_dirty": bool(git("status", "--porcelain", "--", "arsearch")),
     }
 
 

@@ -46,7 +46,6 @@ import os
 import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -58,7 +57,7 @@ from typing import Any, NamedTuple
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import whoosh  # noqa: E402
-from common import REPO, RESULTS, add_data_arg, cpu_model, format_table, require  # noqa: E402
+from common import REPO, RESULTS, add_data_arg, cpu_model, format_table, require, git  # noqa: E402
 from metrics import METRIC_NAMES, evaluate  # noqa: E402
 from reference_analyzers import LuceneArabicAnalyzer, SnowballArabicAnalyzer, WhooshStandardIndex  # noqa: E402
 
@@ -489,13 +488,6 @@ def table_rows(rows: Iterable[dict[str, Any]]) -> list[list[object]]:
     return out
 
 
-def _git(*args: str) -> str:
-    try:
-        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return ""
-
-
 def machine_info() -> dict[str, Any]:
     cpu = cpu_model(platform.processor() or platform.machine())
     return {
@@ -507,8 +499,8 @@ def machine_info() -> dict[str, Any]:
         "whoosh": whoosh.versionstring(),
         "arsearch": arsearch.__version__,
         "analyzer_version": arsearch.ANALYZER_VERSION,
-        "git_commit": _git("rev-parse", "--short", "HEAD"),
-        "arsearch_dirty": bool(_git("status", "--porcelain", "--", "arsearch")),
+        "git_commit": git("rev-parse", "--short", "HEAD"),
+        "arsearch_dirty": bool(git("status", "--porcelain", "--", "arsearch")),
     }
 
 
