@@ -761,6 +761,8 @@ class Index:
                 fields = self.text_fields
 
                 def df(term: str) -> int:
+                    if not engine.has_term(term, fields):  # most candidates are absent: the cheaper check first
+                        return 0
                     return max((engine.df(f, term) for f in fields), default=0)
 
                 cached = self._speller = (engine, Speller(self.analyzer, df, documents=engine.n))

@@ -284,3 +284,17 @@ def test_required_and_excluded_words_ignore_representation_matches() -> None:
     assert [h.id for h in _memory(and_ranking, docs).search("كتاب طويل")] == ["d"]
     # a ranked word matches by its root too (b), never by shared n-grams alone (a)
     assert [h.id for h in index.search("كتاب")] == ["d", "b"]
+
+
+def test_has_term_agrees_with_whooshs_term_lookup(ix: Index) -> None:
+    """The engine reads W3 segments' term hash tables directly: it must say
+    what Whoosh's reader says, for present and absent terms in each field."""
+    eng = ix._get_engine()
+    assert all(seg.term_lookup is not None for seg in eng.segments)
+    reader = eng.searcher.reader()
+    terms = {t.decode("utf-8") for f in ("title", "body") for t in reader.lexicon(f)}
+    for term in sorted(terms) + ["غائبة", "xyz", ""]:
+        for fields in (["title"], ["body"], ["title", "body"]):
+            expected = any((f, term) in reader for f in fields)
+            assert eng.has_term(term, fields) is expected, (term, fields)
+    assert eng.has_term("وزير", ["nosuchfield"]) is False
