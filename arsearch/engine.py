@@ -160,8 +160,16 @@ def _near_docs(per: list[tuple[np.ndarray, np.ndarray, list[bytes] | None]], win
     keys_b = _position_keys(ids_b[ib], w_b[ib], [v_b[i] for i in ib.tolist()], 0)  # type: ignore[index]
     if keys_a is None or keys_b is None:
         return common[:0]
-    found = [np.intersect1d(keys_a, keys_b - k) >> _POS_BITS for k in range(1, max(1, window) + 1)]
-    return np.unique(np.concatenate(found))
+    # For each position of the second word, the nearest earlier position of the first.
+    keys_a = np.sort(keys_a)
+    keys_b = np.sort(keys_b)
+    before = np.searchsorted(keys_a, keys_b, side="left") - 1
+    ok = before >= 0
+    prev = keys_a[np.maximum(before, 0)]
+    gap = keys_b - prev
+    ok &= (prev >> _POS_BITS) == (keys_b >> _POS_BITS)
+    ok &= (gap >= 1) & (gap <= max(1, window))
+    return np.unique(keys_b[ok] >> _POS_BITS)
 
 
 def _sloppy_docs(per: list[tuple[np.ndarray, np.ndarray, list[bytes] | None]], fmt: Any, slop: int) -> np.ndarray:
@@ -404,23 +412,26 @@ class Engine:
             matched |= hit
             scores[hit] = np.maximum(scores[hit], boost)  # constant score, like Lucene's prefix queries
 
-    def evaluate(self, item: PlanItem) -> tuple[np.ndarray, np.ndarray]:
-        """(scores, matched) arrays over all documents for one item."""
+    def evaluate(self, item: PlanItem, strict: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, matched) arrays over all documents for one item; ``strict``
+        (under an exclusion): words match by their own term only."""
         if item.kind == "group":
-            return self._combine(item.children)[:2]
+            total, hits = self._combine(item.children, strict or item.occur == "must_not")[:2]
+            return np.where(hits, total, 0.0), hits  # a group that does not match adds nothing
         scores = np.zeros(self.n, dtype=np.float64)
         matched = np.zeros(self.n, dtype=bool)
         if item.kind == "terms":
-            self._terms(item.refs, scores, matched, strict=item.occur != "should")
+            self._terms(item.refs, scores, matched, strict=strict or item.occur != "should")
         elif item.kind in ("phrase", "near"):
             self._phrase(item, scores, matched)
         else:
             self._prefix(item, scores, matched)
         return scores, matched
 
-    def _combine(self, items: Iterable[PlanItem]) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    def _combine(self, items: Iterable[PlanItem], strict: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
         """Items combined as a boolean query: (scores, hits, optional items
-        matched per document, number of optional items)."""
+        matched per document, number of optional items); ``strict`` as in
+        :meth:`evaluate`, for the items of an excluded group."""
         n = self.n
         total = np.zeros(n, dtype=np.float64)
         any_match = np.zeros(n, dtype=bool)
@@ -429,7 +440,7 @@ class Engine:
         count = np.zeros(n, dtype=np.float64)
         optional = 0
         for item in items:
-            scores, matched = self.evaluate(item)
+            scores, matched = self.evaluate(item, strict or item.occur == "must_not")
             if item.occur == "must_not":
                 excluded |= matched
                 continue

@@ -70,7 +70,7 @@ class Match(NamedTuple):
 @dataclass(frozen=True)
 class QueryMatcher:
     """What a query matches in one field: the words' terms, their close
-    spellings (``near``), their ``roots`` (under ``root_stemmer``) and
+    spellings (``near``), their ``roots`` (each under its stemmer in ``root_stemmers``) and
     normalized ``prefixes``; ``sources`` maps each to the query word.
 
     Built from the :class:`~arsearch.query.Plan` the engine ran, so the
@@ -84,7 +84,7 @@ class QueryMatcher:
     prefixes: tuple[str, ...] = ()
     near: frozenset[str] = frozenset()
     roots: frozenset[str] = frozenset()
-    root_stemmer: str = ""
+    root_stemmers: tuple[tuple[str, frozenset[str]], ...] = ()
     skip: frozenset[str] = frozenset()  # terms a prefix without its article never marks (stop words)
     stripped: frozenset[str] = frozenset()  # the prefixes that had their article removed
     sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -99,8 +99,7 @@ class QueryMatcher:
         fields, which hold every text field."""
         terms: set[str] = set()
         near: set[str] = set()
-        roots: set[str] = set()
-        root_stemmer = ""
+        roots: dict[str, set[str]] = {}
         prefixes: list[str] = []
         stripped: set[str] = set()
         skip: frozenset[str] = frozenset()
@@ -115,8 +114,7 @@ class QueryMatcher:
                         (terms if ref.how == "stem" else near).add(ref.term)
                         sources.setdefault(ref.term, item.word)
                     elif ref.how == "root" and item.occur == "should" and ref.field.startswith(rep_field("")):
-                        roots.add(ref.term)
-                        root_stemmer = ref.field[len(rep_field("")):]
+                        roots.setdefault(ref.field[len(rep_field("")):], set()).add(ref.term)
                         sources.setdefault("\0" + ref.term, item.word)
             elif item.kind == "phrase" and any(f == field for f, _ in item.fields):
                 terms.update(item.words)
@@ -130,8 +128,12 @@ class QueryMatcher:
                         if k:
                             stripped.add(p)
                 skip = item.skip
-        return cls(frozenset(terms), tuple(prefixes), frozenset(near - terms), frozenset(roots), root_stemmer,
-                   skip, frozenset(stripped), sources)
+        all_roots = frozenset(r for rs in roots.values() for r in rs)
+        by_stemmer = tuple((name, frozenset(rs)) for name, rs in roots.items())
+        # a prefix some clause typed is not "stripped", even if another clause's article left it
+        typed = {p for item, excluded in plan.walk() if item.kind == "prefix" and not excluded for p in item.prefixes[:1]}
+        return cls(frozenset(terms), tuple(prefixes), frozenset(near - terms), all_roots, by_stemmer,
+                   skip, frozenset(stripped - typed), sources)
 
     @classmethod
     def from_query(
@@ -204,13 +206,16 @@ class QueryMatcher:
         if prefixes:
             norm = analyzer.normalize(surface)
             p = next((p for p in prefixes if norm.startswith(p) or term.startswith(p)), None)
-            if p is not None and not (p in self.stripped and term in self.skip and not norm.startswith(prefixes[0])):
+            if p is not None and not (p in self.stripped and term in self.skip):
                 return p, "prefix"
-        if roots and self.roots and self.root_stemmer and not e[1] and _may_have_root(analyzer.normalize(surface), self.roots):
-            # the root stemmer is slow: it runs only where a root's letters are all in the word
-            r = analyzer.with_stemmer(self.root_stemmer).entry(surface)
-            if r is not None and r[0] in self.roots:
-                return r[0], "root"
+        if roots and self.roots and not e[1]:
+            norm = analyzer.normalize(surface)
+            for stemmer, wanted in self.root_stemmers:
+                # the root stemmer is slow: it runs only where a root's letters are all in the word
+                if _may_have_root(norm, wanted):
+                    r = analyzer.with_stemmer(stemmer).entry(surface)
+                    if r is not None and r[0] in wanted:
+                        return r[0], "root"
         return None
 
     def explain(self, text: str, analyzer: Analyzer) -> list[Match]:
@@ -300,8 +305,9 @@ def _render(text: str, start: int, end: int, marks: list[tuple[int, int, str, bo
     out: list[str] = [ELLIPSIS + " "] if text[:start].strip() else []
     pos = start
     for s, e, _, near in marks:
-        if s < pos or e > end:
+        if s < pos or s >= end:
             continue
+        e = min(e, end)  # a matched word longer than the fragment: its start, still marked
         out.append(esc(text[pos:s]))
         out.append((near_before if near else before) + esc(text[s:e]) + (near_after if near else after))
         pos = e

@@ -40,8 +40,8 @@ from .errors import (
 )
 from .engine import Engine
 from .fields import DEFAULT_RANKING, ID_FIELD, Field, Ranking, rep_field, resolve_fields
-from .highlight import FORMATS, Match, QueryMatcher, highlight_matches
-from .query import build_plan
+from .highlight import FORMATS, NEAR_FORMATS, Match, QueryMatcher, highlight_matches
+from .query import build_plan, truncate_query
 from .schema import ArabicCodec, build_schema
 from .suggest import Speller
 from .whoosh_query import compile_filter
@@ -645,6 +645,7 @@ class Index:
         searcher = self._get_searcher()
         if self._engine is None or self._engine.searcher is not searcher:
             self._engine = Engine(searcher, self.ranking.k1, self.ranking.b, previous=self._engine)
+            self._speller = None  # it holds the previous engine (its reader and caches)
         return self._engine
 
     def refresh(self) -> None:
@@ -702,7 +703,9 @@ class Index:
             raise QueryError(f"unknown snippet format {snippet_format!r}; choose one of {', '.join(FORMATS)}")
         search_fields = self._search_fields(fields)
         snippet_field = snippet_field or ("body" if "body" in self.text_fields else self.text_fields[-1])
-        title_field = "title" if "title" in self.text_fields else next((f for f in self.text_fields if f != snippet_field), None)
+        title_field = next((f for f in ("title", *self.text_fields) if f in self.text_fields and f != snippet_field), None)
+        # a hit found only in another text field shows that field as its snippet
+        fallbacks = [f for f in (*search_fields, *self.text_fields) if f not in (snippet_field, title_field)]
         query = _clean_query(query)
         flt = compile_filter(filter, self.fields)
         with self._lock:
@@ -718,10 +721,9 @@ class Index:
             hits: list[Hit] = []
             for rank, (docnum, score) in enumerate(top[offset:], start=offset + 1):
                 stored = dict(engine.searcher.stored_fields(docnum))
-                text = stored.get(snippet_field) or next((stored[f] for f in self.text_fields if stored.get(f)), "")
                 options = {"format": snippet_format, "max_chars": snippet_chars}
                 render = functools.partial(
-                    highlight_matches, text, matchers[snippet_field], self.analyzer, fragments=fragments, **options
+                    _snippet, stored, [snippet_field, *fallbacks], matchers, self.analyzer, fragments=fragments, **options
                 )
                 title = stored.get(title_field) if title_field else None
                 render_title = (
@@ -766,7 +768,7 @@ class Index:
                     return max((engine.df(f, term) for f in fields), default=0)
 
                 cached = self._speller = (engine, Speller(self.analyzer, df, documents=engine.n))
-            return cached[1].suggest(_clean_query(query))
+            return cached[1].suggest(truncate_query(_clean_query(query)))
 
     def _search_fields(self, fields: Sequence[str] | None) -> list[str]:
         if fields is None:
@@ -840,6 +842,26 @@ def _clean_text(value: str, name: str, doc_id: str) -> str:
     except UnicodeEncodeError as e:
         raise DocumentError(f"document {doc_id!r}: field {name!r} is not valid Unicode text ({e.reason})") from e
     return value.replace("\x00", "") if "\x00" in value else value
+
+
+def _snippet(
+    stored: Mapping[str, Any], fields: Sequence[str], matchers: Mapping[str, QueryMatcher], analyzer: Analyzer,
+    **options: Any,
+) -> str:
+    """The snippet of the first of ``fields`` (the snippet field, then the
+    other searched text fields) whose text has a match; else the snippet
+    field's opening."""
+    marks = (FORMATS[options["format"]][0], NEAR_FORMATS[options["format"]][0])
+    first = ""
+    for name in fields:
+        text = stored.get(name)
+        if not isinstance(text, str) or not text:
+            continue
+        out = highlight_matches(text, matchers[name], analyzer, **options)
+        if any(m in out for m in marks):
+            return out
+        first = first or out
+    return first
 
 
 def _explain(stored: Mapping[str, Any], matchers: Mapping[str, QueryMatcher], analyzer: Analyzer) -> list[Match]:

@@ -50,6 +50,7 @@ __all__ = [
     "analyze_query",
     "build_plan",
     "leaves",
+    "truncate_query",
     "MAX_QUERY_CHARS",
     "NEAR_WEIGHT",
 ]
@@ -71,8 +72,22 @@ _NEGATIONS = ("NOT", "!")
 _LEX = re.compile(r'\s+|(?P<open>\()|(?P<close>\))|(?P<quote>")|(?P<chunk>[^\s()"]+)')
 # optional +/-/! modifier, optional field name and colon, the rest
 _CHUNK = re.compile(r"(?P<mod>[+\-!]?)(?:(?P<field>[^\W\d][\w.]*):)?(?P<rest>.*)", re.S)
-# a trailing ~N (slop, or fuzziness on a word: ignored) and/or ^N (boost)
-_SUFFIX = re.compile(r"(?:~(?P<slop>\d{0,3}))?(?:\^(?P<boost>\d{1,4}(?:\.\d{1,4})?))?$")
+# trailing ~N (slop, or fuzziness on a word: ignored) and ^N (boost) parts, in either order
+_SUFFIX = re.compile(r"(?:~\d*|\^\d+(?:\.\d+)?)+$")
+_SUFFIX_PART = re.compile(r"~(?P<slop>\d*)|\^(?P<boost>\d+(?:\.\d+)?)")
+MAX_SLOP = 10_000
+MAX_BOOST = 10_000.0
+
+
+def _slop_boost(suffix: str) -> tuple[int, float]:
+    """The slop and boost of a suffix such as ``~3^2`` (the last of each wins)."""
+    slop, boost = 0, 1.0
+    for m in _SUFFIX_PART.finditer(suffix):
+        if m.group("slop") is not None:
+            slop = min(int(m.group("slop") or 0), MAX_SLOP)
+        elif m.group("boost") is not None:
+            boost = min(float(m.group("boost")), MAX_BOOST)
+    return slop, boost
 
 
 @dataclass(frozen=True)
@@ -94,7 +109,8 @@ class Clause:
     children: tuple[Clause, ...] = ()
 
 
-def _truncate(query: str) -> str:
+def truncate_query(query: str) -> str:
+    """``query`` cut to :data:`MAX_QUERY_CHARS`, at a space when possible."""
     if len(query) <= MAX_QUERY_CHARS:
         return query
     cut = query.rfind(" ", 0, MAX_QUERY_CHARS)
@@ -127,7 +143,10 @@ def _lex(text: str) -> list[tuple[str, str]]:
 
 
 class _Parser:
-    def __init__(self, tokens: list[tuple[str, str]], fields: Collection[str], warnings: list[str] | None) -> None:
+    def __init__(
+        self, tokens: list[tuple[str, str]], fields: Collection[str], warnings: list[str] | None, default_and: bool = False
+    ) -> None:
+        self.default_and = default_and
         self.tokens = tokens
         self.pos = 0
         self.fields = fields
@@ -141,15 +160,18 @@ class _Parser:
     def _suffix(self) -> tuple[int, float]:
         """A ``~N`` / ``^N`` chunk right after a phrase or a group."""
         if self.pos < len(self.tokens) and self.tokens[self.pos][0] == "chunk":
-            m = _SUFFIX.fullmatch(self.tokens[self.pos][1])
-            if m and self.tokens[self.pos][1]:
+            chunk = self.tokens[self.pos][1]
+            if _SUFFIX.fullmatch(chunk):
                 self.pos += 1
-                return int(m.group("slop") or 0), float(m.group("boost") or 1.0)
+                return _slop_boost(chunk)
+            if chunk[0] in "^~" and not chunk.strip("^~.0123456789"):
+                self.pos += 1  # a malformed suffix ("^", "~x" are words): dropped, never searched
         return 0, 1.0
 
     def group(self, depth: int) -> tuple[list[Clause], bool]:
         """Clauses up to the matching ``)``; True if it was closed."""
         clauses: list[Clause] = []
+        implicit: list[bool] = []  # made required by the default operator alone
         conj: str | None = None
         negate = False
         while self.pos < len(self.tokens):
@@ -167,6 +189,7 @@ class _Parser:
                 continue
             made = self._clause(kind, text, depth)
             for clause in made:
+                by_default = False
                 if clause is made[0]:
                     if negate:
                         clause = dataclasses.replace(clause, occur="must_not")
@@ -176,7 +199,14 @@ class _Parser:
                             clauses[-1] = dataclasses.replace(clauses[-1], occur="must")
                         if clause.occur == "should":
                             clause = dataclasses.replace(clause, occur="must")
+                    elif conj == "or" and clauses and implicit[-1]:
+                        # with AND as the default operator, "a OR b" keeps both optional
+                        clauses[-1] = dataclasses.replace(clauses[-1], occur="should")
+                        implicit[-1] = False
+                if self.default_and and clause.occur == "should" and not (clause is made[0] and conj == "or"):
+                    clause, by_default = dataclasses.replace(clause, occur="must"), True
                 clauses.append(clause)
+                implicit.append(by_default)
             if made:
                 conj, negate = None, False
         return clauses, False
@@ -192,11 +222,16 @@ class _Parser:
         mod, field, rest = m.group("mod", "field", "rest")
         occur: Occur = "must" if mod == "+" else "must_not" if mod in ("-", "!") else "should"
         if field is not None and field not in self.fields:
-            self._warn(f"unknown field {field!r}: searched {field}:{rest or '…'} as words")
             if rest:
+                self._warn(f"unknown field {field!r}: searched {field}:{rest} as words")
                 return self._word(f"{field}:{rest}", occur, None)
             if self.pos < len(self.tokens) and self.tokens[self.pos][0] in ("phrase", "open"):
-                return self._word(field, occur, None)  # the phrase or group that follows stays itself
+                # the phrase or group that follows keeps the clause's +/-, over every field
+                self._warn(f"unknown field {field!r}: searched what follows {field}: in every field")
+                nxt_kind, nxt_text = self.tokens[self.pos]
+                self.pos += 1
+                return self._phrase(nxt_text, occur, None) if nxt_kind == "phrase" else self._group(occur, None, depth)
+            self._warn(f"unknown field {field!r}: searched {field}: as a word")
             return self._word(f"{field}:", occur, None)
         if not rest and self.pos < len(self.tokens) and (field is not None or mod):
             nxt_kind, nxt_text = self.tokens[self.pos]
@@ -211,11 +246,11 @@ class _Parser:
         return self._word(rest, occur, field)
 
     def _word(self, chunk: str, occur: Occur, field: str | None) -> list[Clause]:
-        slop_boost = _SUFFIX.search(chunk)
+        suffix = _SUFFIX.search(chunk)
         boost = 1.0
-        if slop_boost and slop_boost.group(0) and slop_boost.start() > 0:
-            boost = float(slop_boost.group("boost") or 1.0)
-            chunk = chunk[: slop_boost.start()]
+        if suffix and suffix.start() > 0:
+            boost = _slop_boost(suffix.group())[1]
+            chunk = chunk[: suffix.start()]
         chunk = chunk.strip(_BRACKETS)
         if self.leaves >= MAX_CLAUSES:
             return []
@@ -256,11 +291,15 @@ def _with_field(clause: Clause, field: str) -> Clause:
     return dataclasses.replace(clause, field=field, children=children)
 
 
-def parse_query(query: str, fields: Collection[str] = (), warnings: list[str] | None = None) -> list[Clause]:
+def parse_query(
+    query: str, fields: Collection[str] = (), warnings: list[str] | None = None, default_operator: str = "or"
+) -> list[Clause]:
     """Parse ``query`` into clauses; ``fields`` are the names allowed before ``:``.
 
     Problems the user should hear about (an unknown field) are appended to
-    ``warnings`` when a list is given.
+    ``warnings`` when a list is given. With ``default_operator="and"``,
+    words without an operator are required, as in Lucene (``a OR b`` stays
+    optional).
 
     >>> parse_query('"غير مغلق')
     [Clause(kind='word', text='غير', occur='should', field=None, boost=1.0, slop=0, children=()), Clause(kind='word', text='مغلق', occur='should', field=None, boost=1.0, slop=0, children=())]
@@ -271,10 +310,10 @@ def parse_query(query: str, fields: Collection[str] = (), warnings: list[str] | 
     """
     if not isinstance(query, str):
         return []
-    text = _truncate(query).translate(_QUOTES)
+    text = truncate_query(query).translate(_QUOTES)
     if len(text) < len(query) and text.count('"') % 2:
         text += '"'  # the cut took a phrase's closing quote: the phrase stays a phrase
-    parser = _Parser(_lex(text), fields, warnings)
+    parser = _Parser(_lex(text), fields, warnings, default_operator == "and")
     clauses, _ = parser.group(0)
     return clauses
 
@@ -481,7 +520,7 @@ def build_plan(
     [('title', 'مكتب', 0.5), ('body', 'مكتب', 1.0)]
     """
     warnings: list[str] = []
-    clauses = parse_query(query, fields, warnings)
+    clauses = parse_query(query, fields, warnings, ranking.operator)
     return _Planner(fields, analyzer, ranking, search_fields, lexicon).plan(clauses, tuple(warnings))
 
 
@@ -504,8 +543,6 @@ class _Planner:
         self.keep_stops = only_stopwords(clauses, self.analyzer)
         items = self.items(clauses)
         ranking = self.ranking
-        if ranking.operator == "and":
-            items = [dataclasses.replace(i, occur="must") if i.occur == "should" else i for i in items]
         text_fields = tuple((n, self.fields[n].boost) for n in self.search_fields if self.fields[n].kind == "text")
         # ranking bonuses over the plain words of the query (top level)
         words = [

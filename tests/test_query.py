@@ -110,8 +110,12 @@ def test_parse_query_non_str_gives_nothing(query: object) -> None:
 
 
 def test_parse_query_unknown_field_keeps_its_phrase() -> None:
-    """``foo:"a b"`` with no field foo degrades to words: the phrase must survive."""
-    assert parse_query('foo:"وزير الخارجية"', FIELDS) == [W("foo"), P("وزير الخارجية")]
+    """``foo:"a b"`` with no field foo searches the phrase over every field,
+    keeping the clause's +/- (and warns)."""
+    warnings: list[str] = []
+    assert parse_query('foo:"وزير الخارجية"', FIELDS, warnings) == [P("وزير الخارجية")]
+    assert parse_query('-foo:"وزير الخارجية"', FIELDS) == [P("وزير الخارجية", "must_not")]
+    assert warnings == ["unknown field 'foo': searched what follows foo: in every field"]
 
 
 def test_parse_query_cuts_at_a_space() -> None:
