@@ -47,8 +47,27 @@ NEAR_FORMATS: dict[str, tuple[str, str]] = {
     "ansi": ("\x1b[4;36m", "\x1b[0m"),
 }
 ELLIPSIS = "…"
-#: Only this many leading characters of a huge text are searched for matches.
+#: A text is searched for matches this many characters at a time, from the
+#: start, until a stretch holds one (a huge text's snippet costs its first
+#: matching stretch, not the whole text) ...
 MAX_SCAN_CHARS = 100_000
+#: ... and no further than this.
+MAX_SCAN_TOTAL = 2_000_000
+
+
+def _stretches(text: str) -> list[tuple[int, int]]:
+    """The stretches of ``text`` searched in turn, cut at spaces."""
+    out: list[tuple[int, int]] = []
+    lo, n = 0, min(len(text), MAX_SCAN_TOTAL)
+    while lo < n:
+        hi = lo + MAX_SCAN_CHARS
+        if hi < n:
+            space = text.find(" ", hi, min(n, hi + 1000))
+            hi = space if space > 0 else hi
+        hi = min(hi, n)
+        out.append((lo, hi))
+        lo = hi
+    return out
 
 How = Literal["form", "stem", "root", "near", "prefix"]
 
@@ -170,7 +189,7 @@ class QueryMatcher:
         if len(memo) > _MEMO_LIMIT:
             memo.clear()
         found: list[tuple[int, int, str, How]] = []
-        words = WORD_PATTERN.finditer(text, start, min(end, MAX_SCAN_CHARS))
+        words = WORD_PATTERN.finditer(text, start, min(end, start + MAX_SCAN_CHARS))
         if not self.prefixes and not (roots and self.roots):
             # a word matches by its term alone: one cached lookup a word
             cache, entry, terms, near = analyzer._cache, analyzer.entry, self.terms, self.near
@@ -219,9 +238,11 @@ class QueryMatcher:
         return None
 
     def explain(self, text: str, analyzer: Analyzer) -> list[Match]:
-        """Every matched word of ``text`` with the query word it answers and how."""
+        """Every matched word of ``text`` (up to :data:`MAX_SCAN_TOTAL`
+        characters) with the query word it answers and how."""
         out: list[Match] = []
-        for start, end, key, how in self.find(text, analyzer):
+        found = [m for lo, hi in _stretches(text) for m in self.find(text, analyzer, lo, hi)]
+        for start, end, key, how in found:
             word = self.source(key, how)
             if how == "stem" and analyzer.normalize(text[start:end]) == analyzer.normalize(word):
                 how = "form"
@@ -334,10 +355,14 @@ def highlight_matches(
     # Words matched by their stem, a close spelling or a prefix, over the whole
     # text; root matches (slow to find) over the whole text only when there
     # is nothing else, else only inside the fragments shown.
-    matches = _matches(text, matcher, analyzer, roots=False) if matcher else []
+    matches: list[tuple[int, int, str, bool]] = []
     root_scan_done = False
-    if not matches and matcher.roots:
-        matches, root_scan_done = _matches(text, matcher, analyzer, roots=True), True
+    for lo, hi in _stretches(text) if matcher else []:
+        matches = _matches(text, matcher, analyzer, False, lo, hi)
+        if not matches and matcher.roots:
+            matches, root_scan_done = _matches(text, matcher, analyzer, True, lo, hi), True
+        if matches:
+            break
     if not matches:
         _, end = _cut(text, 0, 0, max_chars)
         return _render(text, 0, end, [], format)

@@ -333,3 +333,17 @@ def test_marks_wrap_whole_words_of_the_query(tq: tuple[str, str]) -> None:
 def test_highlight_never_raises(text: str, query: str, fmt: str) -> None:
     out = highlight(text, query, format=fmt, max_chars=50, fragments=2)  # type: ignore[arg-type]
     assert isinstance(out, str)
+
+
+def test_a_word_across_a_scan_stretch_boundary_is_found_whole() -> None:
+    from arsearch.highlight import MAX_SCAN_CHARS
+
+    filler = "كلام " * (MAX_SCAN_CHARS // 5)  # the stretch boundary falls inside the next word
+    text = filler[: MAX_SCAN_CHARS - 2] + " الجزائرية وتونس"
+    out = highlight(text, "الجزائر", format="text", max_chars=40)
+    assert "[الجزائرية]" in out
+
+
+def test_a_match_far_past_the_first_stretch_is_marked() -> None:
+    text = "كلام " * 60_000 + "تونس"  # 300,000 characters before the word
+    assert highlight(text, "تونس", format="text", max_chars=20).endswith("[تونس]")
