@@ -179,9 +179,10 @@ class QueryMatcher:
         return self.sources.get(key, key)
 
     def find(
-        self, text: str, analyzer: Analyzer, start: int = 0, end: int = MAX_SCAN_CHARS, roots: bool = True
+        self, text: str, analyzer: Analyzer, start: int = 0, end: int | None = None, roots: bool = True
     ) -> list[tuple[int, int, str, How]]:
-        """(start, end, key, how) of every matched word in ``text[start:end]``;
+        """(start, end, key, how) of every matched word in ``text[start:end]``
+        (``end`` defaults to :data:`MAX_SCAN_CHARS` past ``start``);
         ``key`` is the term (or root, or prefix) it matched, ``how`` as in
         :class:`Match` except that "form" is reported as "stem". ``roots=False``
         skips root matches (the root stemmer is the slow part)."""
@@ -189,7 +190,7 @@ class QueryMatcher:
         if len(memo) > _MEMO_LIMIT:
             memo.clear()
         found: list[tuple[int, int, str, How]] = []
-        words = WORD_PATTERN.finditer(text, start, min(end, start + MAX_SCAN_CHARS))
+        words = WORD_PATTERN.finditer(text, start, start + MAX_SCAN_CHARS if end is None else end)
         if not self.prefixes and not (roots and self.roots):
             # a word matches by its term alone: one cached lookup a word
             cache, entry, terms, near = analyzer._cache, analyzer.entry, self.terms, self.near
@@ -262,7 +263,7 @@ def _may_have_root(norm: str, roots: frozenset[str]) -> bool:
 
 
 def _matches(
-    text: str, matcher: QueryMatcher, analyzer: Analyzer, roots: bool = True, start: int = 0, end: int = MAX_SCAN_CHARS
+    text: str, matcher: QueryMatcher, analyzer: Analyzer, roots: bool = True, start: int = 0, end: int | None = None
 ) -> list[tuple[int, int, str, bool]]:
     """(start, end, key, near) of every matched word in ``text[start:end]``:
     ``near`` for a root or a close spelling."""
