@@ -107,6 +107,7 @@ class QueryMatcher:
     skip: frozenset[str] = frozenset()  # terms a prefix without its article never marks (stop words)
     stripped: frozenset[str] = frozenset()  # the prefixes that had their article removed
     sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    phrases: tuple[tuple[tuple[str, ...], int], ...] = ()  # (terms in order, slop)
     _memo: dict[tuple[Analyzer, bool], dict[str, tuple[str, How] | None]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -123,6 +124,7 @@ class QueryMatcher:
         stripped: set[str] = set()
         skip: frozenset[str] = frozenset()
         sources: dict[str, str] = {}
+        phrases: list[tuple[tuple[str, ...], int]] = []
         for item, excluded in plan.walk():
             if excluded or item.bonus:
                 continue
@@ -136,7 +138,9 @@ class QueryMatcher:
                         roots.setdefault(ref.field[len(rep_field("")):], set()).add(ref.term)
                         sources.setdefault("\0" + ref.term, item.word)
             elif item.kind == "phrase" and any(f == field for f, _ in item.fields):
-                terms.update(item.words)
+                # its words are marked where they form the phrase, not wherever they occur
+                if (item.words, item.slop) not in phrases:
+                    phrases.append((item.words, item.slop))
                 for w in item.words:
                     sources.setdefault(w, item.word)
             elif item.kind == "prefix" and any(f == field or f.startswith(rep_field("")) for f, _ in item.fields):
@@ -152,7 +156,7 @@ class QueryMatcher:
         # a prefix some clause typed is not "stripped", even if another clause's article left it
         typed = {p for item, excluded in plan.walk() if item.kind == "prefix" and not excluded for p in item.prefixes[:1]}
         return cls(frozenset(terms), tuple(prefixes), frozenset(near - terms), all_roots, by_stemmer,
-                   skip, frozenset(stripped - typed), sources)
+                   skip, frozenset(stripped - typed), sources, tuple(phrases))
 
     @classmethod
     def from_query(
@@ -168,7 +172,7 @@ class QueryMatcher:
         return cls.from_plan(plan, target)
 
     def __bool__(self) -> bool:
-        return bool(self.terms or self.prefixes or self.near or self.roots)
+        return bool(self.terms or self.prefixes or self.near or self.roots or self.phrases)
 
     def source(self, key: str, how: How) -> str:
         """The query word behind a matched term (``key`` as in :meth:`find`)."""
@@ -186,11 +190,40 @@ class QueryMatcher:
         ``key`` is the term (or root, or prefix) it matched, ``how`` as in
         :class:`Match` except that "form" is reported as "stem". ``roots=False``
         skips root matches (the root stemmer is the slow part)."""
+        end = start + MAX_SCAN_CHARS if end is None else end
+        found = self._find_words(text, analyzer, start, end, roots)
+        if self.phrases:
+            found = sorted({*found, *self._find_phrases(text, analyzer, start, end)})
+        return found
+
+    def _find_phrases(self, text: str, analyzer: Analyzer, start: int, end: int) -> list[tuple[int, int, str, How]]:
+        """The words of ``text[start:end]`` that form one of the phrases (in
+        order, at most ``slop`` other words between them in all)."""
+        tokens = analyzer.analyze(text[start:end], keep_stopwords=True)
+        at: dict[str, list[int]] = {}
+        for i, t in enumerate(tokens):
+            at.setdefault(t.text, []).append(i)
+        found: list[tuple[int, int, str, How]] = []
+        for words, slop in self.phrases:
+            for first in at.get(words[0], ()):
+                chain, gaps = [first], 0
+                for w in words[1:]:
+                    nxt = next((j for j in at.get(w, ()) if j > chain[-1]), None)
+                    if nxt is None:
+                        break
+                    gaps += nxt - chain[-1] - 1
+                    chain.append(nxt)
+                if len(chain) == len(words) and gaps <= slop:
+                    found.extend((start + tokens[j].start, start + tokens[j].end, tokens[j].text, "stem") for j in chain)
+        return found
+
+    def _find_words(self, text: str, analyzer: Analyzer, start: int, end: int, roots: bool) -> list[tuple[int, int, str, How]]:
+        """Words matched by their term, close spelling, prefix or root."""
         memo = self._memo.setdefault((analyzer, roots), {})  # surface → (key, how) or None, for this query
         if len(memo) > _MEMO_LIMIT:
             memo.clear()
         found: list[tuple[int, int, str, How]] = []
-        words = WORD_PATTERN.finditer(text, start, start + MAX_SCAN_CHARS if end is None else end)
+        words = WORD_PATTERN.finditer(text, start, end)
         if not self.prefixes and not (roots and self.roots):
             # a word matches by its term alone: one cached lookup a word
             cache, entry, terms, near = analyzer._cache, analyzer.entry, self.terms, self.near

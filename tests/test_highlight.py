@@ -245,7 +245,8 @@ def test_highlight_non_str_text(text: object) -> None:
 
 def test_query_matcher_terms_and_prefixes() -> None:
     m = QueryMatcher.from_query('المكتبات "وزير الخارجية" -سوريا مدر* title:مصر', fields={"title"})
-    assert m.terms == frozenset({"مكتب", "زير", "خارج", "مصر"})
+    assert m.terms == frozenset({"مكتب", "مصر"})
+    assert m.phrases == ((("زير", "خارج"), 0),)  # phrase words are marked where they form the phrase
     assert m.prefixes == ("مدر",)
     # When highlighting body, title-only clauses are ignored.
     m = QueryMatcher.from_query("المكتبات title:مصر", fields={"title", "body"}, field="body")
@@ -347,3 +348,17 @@ def test_a_word_across_a_scan_stretch_boundary_is_found_whole() -> None:
 def test_a_match_far_past_the_first_stretch_is_marked() -> None:
     text = "كلام " * 60_000 + "تونس"  # 300,000 characters before the word
     assert highlight(text, "تونس", format="text", max_chars=20).endswith("[تونس]")
+
+
+@pytest.mark.parametrize(
+    "text, query, expected",
+    [
+        ("وزير الخارجية ثم وزير آخر", '"وزير الخارجية"', "[وزير] [الخارجية] ثم وزير آخر"),
+        ("وزير آخر للخارجية", '"وزير الخارجية"', "وزير آخر للخارجية"),  # not the phrase: no mark
+        ("وزير آخر للخارجية", '"وزير الخارجية"~1', "[وزير] آخر [للخارجية]"),
+        ("الخارجية وزير", '"وزير الخارجية"~3', "الخارجية وزير"),  # in order only
+        ("وزير آخر ثم وزير الخارجية", '"وزير الخارجية" وزير', "[وزير] آخر ثم [وزير] [الخارجية]"),
+    ],
+)
+def test_phrase_words_are_marked_where_they_form_the_phrase(text: str, query: str, expected: str) -> None:
+    assert highlight(text, query, format="text") == expected

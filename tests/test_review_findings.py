@@ -185,7 +185,6 @@ def test_a_matched_word_longer_than_snippet_chars_stays_marked() -> None:
     assert marked(hit), (hit.title, hit.snippet)
 
 
-@pytest.mark.xfail(strict=True, reason="known: phrase words are marked wherever they occur, not only inside the phrase (open)")
 def test_phrase_words_outside_the_phrase_do_not_hide_the_real_match() -> None:
     """from_plan adds a phrase's words to the marked terms wherever they are,
     matched as a phrase or not: a lone word of an unmatched phrase takes the
