@@ -271,6 +271,16 @@ class QueryMatcher:
                         return r[0], "root"
         return None
 
+    def words_shown(self, matches: list[tuple[int, int, str, bool]], spans: list[tuple[int, int]]) -> bool:
+        """Whether every query word that has a root is already marked inside ``spans``."""
+        with_roots = {self.sources.get("\0" + r) for r in self.roots}
+        shown = {
+            self.sources.get(k, self.sources.get("*" + k))
+            for s, e, k, _ in matches
+            if any(lo <= s and e <= hi for lo, hi in spans)
+        }
+        return with_roots <= shown
+
     def explain(self, text: str, analyzer: Analyzer) -> list[Match]:
         """Every matched word of ``text`` (up to :data:`MAX_SCAN_TOTAL`
         characters) with the query word it answers and how."""
@@ -412,7 +422,8 @@ def highlight_matches(
         lo, hi = spans[-1]
         remaining = [m for m in remaining if m[1] <= lo or m[0] >= hi]
     spans.sort()
-    if matcher.roots and not root_scan_done:
+    if matcher.roots and not root_scan_done and not matcher.words_shown(matches, spans):
+        # a query word with a root is not marked in the fragments: look for its root there
         matches = sorted({m for s, e in spans for m in _matches(text, matcher, analyzer, True, s, e)} | set(matches))
     parts = [_render(text, s, e, matches, format) for s, e in spans]
     # Adjacent fragments share one ellipsis.
