@@ -39,6 +39,7 @@ from pyarabic.araby import (
     ALEF_WASLA,
     BYTE_ORDER_MARK,
     DECIMAL,
+    HAMZA,
     HEH,
     KAF,
     NUMBERS_EAST,
@@ -52,7 +53,10 @@ from pyarabic.araby import (
     YEH_HAMZA,
 )
 
-__all__ = ["normalize", "IN_WORD_MARKS", "make_translation_table"]
+__all__ = ["normalize", "IN_WORD_MARKS", "ARABIC_LETTERS", "make_translation_table"]
+
+#: The letters of the Arabic block, hamza (U+0621) to yeh (U+064A), tatweel excluded.
+ARABIC_LETTERS: str = "".join(chr(cp) for cp in range(ord(HAMZA), ord(YEH) + 1) if chr(cp) != TATWEEL)
 
 # Code points pyarabic does not name.
 ZWNJ = "\N{ZERO WIDTH NON-JOINER}"

@@ -18,7 +18,6 @@ with 2 (bad usage) or 1 (anything else), never a traceback.
 from __future__ import annotations
 
 import argparse
-import html
 import json
 import os
 import sys

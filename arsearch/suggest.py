@@ -73,7 +73,6 @@ from pyarabic.araby import (
     SEEN,
     SHEEN,
     TAH,
-    TATWEEL,
     TEH,
     TEH_MARBUTA,
     THAL,
@@ -87,7 +86,7 @@ from pyarabic.araby import (
 )
 
 from .analysis import Analyzer
-from .chars import DELETED_MARKS, FARSI_YEH, KEHEH
+from .chars import ARABIC_LETTERS, DELETED_MARKS, FARSI_YEH, KEHEH
 
 __all__ = [
     "Speller",
@@ -106,9 +105,7 @@ __all__ = [
 
 #: Every letter a correctable word may be made of: the Arabic block's letters
 #: (hamza to yeh, tatweel excluded) and the Persian forms the analyzer folds.
-WORD_LETTERS: str = (
-    "".join(chr(cp) for cp in range(ord(HAMZA), ord(YEH) + 1) if chr(cp) != TATWEEL) + KEHEH + FARSI_YEH
-)
+WORD_LETTERS: str = ARABIC_LETTERS + KEHEH + FARSI_YEH
 
 #: Letters tried for a dropped letter, most frequent first (the usual order of
 #: Arabic letters in running text), so that a lookup budget spent in this
@@ -118,7 +115,8 @@ INSERT_ORDER: str = (
     + KAF + SAD + SHEEN + TAH + ZAIN + KHAH + DAD + GHAIN + THEH + YEH_HAMZA + HAMZA + THAL + ZAH + WAW_HAMZA
 )
 
-#: Letters people write for one another (similar sound or shape). The
+#: Letters people write for one another (similar sound or shape), as typos to
+#: correct (close spellings that make hits are arsearch.variants'). The
 #: analyzer already folds أ إ آ → ا, ى → ي and ة → ه; ة ى أ stay here because
 #: candidates are spelled with the user's letters.
 CONFUSABLE_GROUPS: tuple[str, ...] = (

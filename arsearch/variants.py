@@ -54,12 +54,16 @@ from pyarabic.araby import (
     ZAIN,
 )
 
+from .chars import ARABIC_LETTERS
+
 __all__ = ["CONFUSABLE_GROUPS", "LONG_VOWELS", "MIN_VARIANT_LENGTH", "spelling_variants"]
 
 #: Letters written or left out for a long vowel (ترامب/ترمب, بوتين/بوتن).
 LONG_VOWELS = ALEF + WAW + YEH
 
 #: Letters that stand for one another in transliteration and in common misspellings.
+#: (The speller's :data:`arsearch.suggest.CONFUSABLE_GROUPS` is wider, for typos it
+#: only suggests; these make hits, and were measured on precision and relevance.)
 CONFUSABLE_GROUPS: tuple[str, ...] = (
     JEEM + GHAIN + QAF + KAF,  # the "g" of foreign names: جوجل/غوغل, الكونغرس/الكونجرس
     DAD + ZAH + DAL + THAL,  # emphatic and plain d/z: الاضطراب/الاظطراب
@@ -120,4 +124,4 @@ def spelling_variants(word: str) -> set[str]:
     return {v for v in out if len(v) >= MIN_VARIANT_LENGTH}
 
 
-_ARABIC_LETTERS = frozenset(chr(c) for c in range(ord(HAMZA), ord(YEH) + 1)) - {"\N{ARABIC TATWEEL}"}
+_ARABIC_LETTERS = frozenset(ARABIC_LETTERS)
