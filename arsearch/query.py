@@ -96,7 +96,8 @@ class Clause:
 
     ``kind`` is word, phrase, prefix or group (``children``, from
     parentheses); ``text`` is the raw text; ``occur`` should/must/must_not;
-    ``field`` restricts it to one field; ``boost`` multiplies its score;
+    ``field`` restricts it to one field; ``boost`` multiplies its score (a
+    group's boost is passed down to its clauses when parsed);
     ``slop`` is a phrase's ``~N``.
     """
 
@@ -279,11 +280,18 @@ class _Parser:
         _, boost = self._suffix()
         if not children:
             return []
+        if boost != 1.0:  # a group's boost is its clauses' (each of word, phrase and prefix applies its own)
+            children = [_with_boost(c, boost) for c in children]
         if len(children) == 1 and children[0].occur == "should":
-            (only,) = children
-            return [dataclasses.replace(only, occur=occur, boost=only.boost * boost)]
+            return [dataclasses.replace(children[0], occur=occur)]
         text = " ".join(c.text for c in children)
-        return [Clause("group", text, occur, field, boost, 0, tuple(children))]
+        return [Clause("group", text, occur, field, 1.0, 0, tuple(children))]
+
+
+def _with_boost(clause: Clause, boost: float) -> Clause:
+    if clause.kind == "group":
+        return dataclasses.replace(clause, children=tuple(_with_boost(c, boost) for c in clause.children))
+    return dataclasses.replace(clause, boost=clause.boost * boost)
 
 
 def _with_field(clause: Clause, field: str) -> Clause:
@@ -576,8 +584,6 @@ class _Planner:
         text_fields = tuple((n, fields[n].boost * c.boost) for n in names if fields[n].kind == "text")
         if c.kind == "group":
             children = tuple(self.items(c.children))
-            if c.boost != 1.0:
-                children = tuple(_boosted(i, c.boost) for i in children)
             return [PlanItem("group", c.occur, children=children, word=c.text)] if children else []
         if c.kind == "prefix":
             prefix = analyzer.normalize(c.text)
@@ -599,17 +605,15 @@ class _Planner:
             e = analyzer.entry(w)
             if e is None or (e[1] and not (self.keep_stops or c.kind == "phrase" or c.occur == "must_not")):
                 continue
-            refs = self.word_refs(w, names, c.boost)
+            refs = self.word_refs(w, e, names, c.boost)
             if refs:
                 out.append(PlanItem("terms", c.occur, refs=refs, word=w))
         return out
 
-    def word_refs(self, word: str, names: list[str], boost: float) -> tuple[TermRef, ...]:
+    def word_refs(self, word: str, entry: tuple[str, bool], names: list[str], boost: float) -> tuple[TermRef, ...]:
+        """The refs of one query word (``entry``: its term and whether it is a stop word)."""
         analyzer, fields, ranking, lexicon = self.analyzer, self.fields, self.ranking, self.lexicon
-        main = analyzer.entry(word)
-        if main is None:
-            return ()
-        term, is_stop = main
+        term, is_stop = entry
         refs: list[TermRef] = []
         text_names = []
         for name in names:
@@ -674,10 +678,3 @@ class _Planner:
         found = lexicon.memo[key] = tuple(terms)
         return found
 
-
-def _boosted(item: PlanItem, boost: float) -> PlanItem:
-    if item.kind == "group":
-        return dataclasses.replace(item, children=tuple(_boosted(i, boost) for i in item.children))
-    if item.kind == "terms":
-        return dataclasses.replace(item, refs=tuple(dataclasses.replace(r, weight=r.weight * boost) for r in item.refs))
-    return dataclasses.replace(item, weight=item.weight * boost)

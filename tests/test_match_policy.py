@@ -287,3 +287,10 @@ def test_results_carry_a_did_you_mean_suggestion(ix: Index) -> None:
     assert results.total == 0
     assert results.suggestion == "تونس"
     assert ix.search("تونس").suggestion is None
+
+
+def test_a_group_boost_boosts_prefixes_too(ix: Index) -> None:
+    plain = {h.id: h.score for h in ix.search("(النفط* الاضطر*)")}
+    boosted = {h.id: h.score for h in ix.search("(النفط* الاضطر*)^3")}
+    assert plain and plain.keys() == boosted.keys()
+    assert all(boosted[k] == pytest.approx(3 * plain[k]) for k in plain)

@@ -265,3 +265,10 @@ def test_plan_counts_a_repeated_ngram_once_with_its_weight() -> None:
     plan = build_plan("ااااا", DEFAULT_FIELDS, Analyzer(), Ranking(representations=(("ngram4", 1.0),)), ["title", "body"])
     grams = {r.term: r.weight for r in plan.items[0].refs if r.field == "all__ngram4"}
     assert grams == {"#ااا": 1.0, "اااا": 2.0, "ااا#": 1.0}
+
+
+def test_a_group_boost_is_passed_down_to_its_clauses() -> None:
+    (group,) = parse_query("(كتاب^2 مدر* \"وزير الخارجية\")^3", FIELDS)
+    assert group.boost == 1.0
+    assert [(c.kind, c.boost) for c in group.children] == [("word", 6.0), ("prefix", 3.0), ("phrase", 3.0)]
+    assert parse_query("((كتاب مدرسة)^2 قلم)^3", FIELDS)[0].children[0].children[0].boost == 6.0
