@@ -125,6 +125,7 @@ class QueryMatcher:
         skip: frozenset[str] = frozenset()
         sources: dict[str, str] = {}
         phrases: list[tuple[tuple[str, ...], int]] = []
+        typed: set[str] = set()  # a prefix some clause typed is not "stripped", even if another's article left it
         for item, excluded in plan.walk():
             if excluded or item.bonus:
                 continue
@@ -144,6 +145,7 @@ class QueryMatcher:
                 for w in item.words:
                     sources.setdefault(w, item.word)
             elif item.kind == "prefix" and any(f == field or f.startswith(rep_field("")) for f, _ in item.fields):
+                typed.add(item.prefixes[0])
                 for k, p in enumerate(item.prefixes):
                     if p not in prefixes:
                         prefixes.append(p)
@@ -153,8 +155,6 @@ class QueryMatcher:
                 skip = item.skip
         all_roots = frozenset(r for rs in roots.values() for r in rs)
         by_stemmer = tuple((name, frozenset(rs)) for name, rs in roots.items())
-        # a prefix some clause typed is not "stripped", even if another clause's article left it
-        typed = {p for item, excluded in plan.walk() if item.kind == "prefix" and not excluded for p in item.prefixes[:1]}
         return cls(frozenset(terms), tuple(prefixes), frozenset(near - terms), all_roots, by_stemmer,
                    skip, frozenset(stripped - typed), sources, tuple(phrases))
 

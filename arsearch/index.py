@@ -705,7 +705,7 @@ class Index:
         snippet_field = snippet_field or ("body" if "body" in self.text_fields else self.text_fields[-1])
         title_field = next((f for f in ("title", *self.text_fields) if f in self.text_fields and f != snippet_field), None)
         # a hit found only in another text field shows that field as its snippet
-        fallbacks = [f for f in (*search_fields, *self.text_fields) if f not in (snippet_field, title_field)]
+        fallbacks = [f for f in dict.fromkeys((*search_fields, *self.text_fields)) if f not in (snippet_field, title_field)]
         query = _clean_query(query)
         flt = compile_filter(filter, self.fields)
         with self._lock:
@@ -725,10 +725,9 @@ class Index:
                 render = functools.partial(
                     _snippet, stored, [snippet_field, *fallbacks], matchers, self.analyzer, fragments=fragments, **options
                 )
-                title = stored.get(title_field) if title_field else None
                 render_title = (
-                    functools.partial(highlight_matches, title, matchers[title_field], self.analyzer, fragments=1, **options)  # type: ignore[index]
-                    if isinstance(title, str) and title
+                    functools.partial(_snippet, stored, [title_field], matchers, self.analyzer, fragments=1, **options)
+                    if title_field
                     else None
                 )
                 explain = functools.partial(_explain, dict(stored), matchers, self.analyzer)
