@@ -172,12 +172,18 @@ def _near_docs(per: list[tuple[np.ndarray, np.ndarray, list[bytes] | None]], win
     return np.unique(keys_b[ok] >> _POS_BITS)
 
 
-def _sloppy_docs(per: list[tuple[np.ndarray, np.ndarray, list[bytes] | None]], fmt: Any, slop: int) -> np.ndarray:
-    """Local docnums where the words occur in order with at most ``slop``
-    other words between them in all (Lucene's slop, without reordering)."""
+def _common_docs(per: list[tuple[np.ndarray, np.ndarray, list[bytes] | None]]) -> np.ndarray:
+    """Local docnums holding every word (one posting triple each)."""
     common = per[0][0]
     for ids, _, _ in per[1:]:
         common = np.intersect1d(common, ids, assume_unique=True)
+    return common
+
+
+def _sloppy_docs(per: list[tuple[np.ndarray, np.ndarray, list[bytes] | None]], fmt: Any, slop: int) -> np.ndarray:
+    """Local docnums where the words occur in order with at most ``slop``
+    other words between them in all (Lucene's slop, without reordering)."""
+    common = _common_docs(per)
     hits = []
     k = len(per)
     for d in common.tolist():
@@ -200,9 +206,7 @@ def _sloppy_docs(per: list[tuple[np.ndarray, np.ndarray, list[bytes] | None]], f
 
 def _phrase_docs(per: list[tuple[np.ndarray, np.ndarray, list[bytes] | None]], fmt: Any) -> np.ndarray:
     """Local docnums where the words (one posting triple each, in order) are adjacent."""
-    common = per[0][0]
-    for ids, _, _ in per[1:]:
-        common = np.intersect1d(common, ids, assume_unique=True)
+    common = _common_docs(per)
     if not len(common):
         return common
     if isinstance(fmt, ArabicPositions):
