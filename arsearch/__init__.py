@@ -28,7 +28,7 @@ from .fields import DEFAULT_RANKING, FAST_RANKING, Field, Ranking
 from .stem import stem
 from .stopwords import DEFAULT_STOPWORDS
 from .suggest import Speller
-from .whoosh_analysis import ArabicAnalyzer
+from .engines.whoosh.analysis import ArabicAnalyzer
 
 __version__ = "0.1.0"
 

@@ -29,18 +29,15 @@ from typing import Any
 
 from .analysis import Analyzer
 from .errors import ArsearchError, IndexLockedError, IndexNotFoundError, QueryError
-from .index import INDEX_NAME, META_FILE, Index
-from .schema import Field, Ranking, resolve_fields
+from .engines import DEFAULT_ENGINE, ENGINES, file_lock, store_class
+from .fields import Field, Ranking, resolve_fields
+from .index import META_FILE, Index
 from .seedcache import seeds_index
 from .sources import PROG, SUPPORTED, Feed, Reporter, collect, is_tty, one_line, os_reason
 from .stem import STEMMERS
 
 __all__ = ["main", "build_parser"]
 
-#: Whoosh's FileStorage names an index's write lock ``<indexname>_WRITELOCK``
-#: (``whoosh.index.FileIndex.lock`` → ``storage.lock(indexname + "_" + name)``
-#: with ``name="WRITELOCK"`` from ``whoosh.writing.SegmentWriter``).
-LOCK_FILE = f"{INDEX_NAME}_WRITELOCK"
 SNIPPET_FORMATS = ("html", "text", "ansi")
 
 BOLD, DIM, RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
@@ -357,7 +354,15 @@ def _open_for_writing(path: Path, rebuild: bool) -> Index:
 
 def _is_index_file(name: str) -> bool:
     """Files an interrupted ``Index.create`` may leave behind."""
-    return name.startswith((f"{INDEX_NAME}_", f"_{INDEX_NAME}_")) or name == META_FILE + ".tmp"
+    return name == META_FILE + ".tmp" or any(store_class(e).owns(name) for e in ENGINES if _installed(e))
+
+
+def _installed(engine: str) -> bool:
+    try:
+        store_class(engine)
+    except ArsearchError:
+        return False
+    return True
 
 
 def _previous_settings(path: Path) -> tuple[dict[str, Field] | None, Analyzer | None, Ranking | None]:
@@ -382,16 +387,33 @@ def _previous_settings(path: Path) -> tuple[dict[str, Field] | None, Analyzer | 
 # -- locks ---------------------------------------------------------------------------
 
 
-def _file_lock(path: Path) -> Any:
-    from whoosh.util.filelock import FileLock
+#: The write lock of a Whoosh index (the default engine), relative to its folder.
+LOCK_FILE = store_class("whoosh").LOCK_FILE
 
-    return FileLock(str(path))
+
+def _engine_of(index_dir: Path) -> str:
+    """The engine recorded in an index's metadata (Whoosh when unreadable)."""
+    try:
+        engine = json.loads((index_dir / META_FILE).read_text(encoding="utf-8")).get("engine", DEFAULT_ENGINE)
+    except (OSError, ValueError, AttributeError):
+        return DEFAULT_ENGINE
+    return engine if engine in ENGINES else DEFAULT_ENGINE
+
+
+def _lock_path(index_dir: Path) -> Path:
+    return index_dir / store_class(_engine_of(index_dir)).LOCK_FILE
+
+
+def _file_lock(path: Path) -> Any:
+    return file_lock(path)
 
 
 @contextmanager
 def _write_lock(index_dir: Path) -> Iterator[None]:
     """Hold the index's write lock, or raise :class:`IndexLockedError`."""
-    lock = _file_lock(index_dir / LOCK_FILE)
+    path = _lock_path(index_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = _file_lock(path)
     if not lock.acquire(blocking=False):
         raise IndexLockedError(f"the index at {index_dir} is locked by a running writer; wait for it to finish")
     try:
@@ -404,7 +426,7 @@ def cmd_unlock(args: argparse.Namespace) -> int:
     path = Path(args.index_dir)
     if not path.is_dir():
         raise IndexNotFoundError(f"no arsearch index at {path} (no such folder)")
-    lock_path = path / LOCK_FILE
+    lock_path = _lock_path(path)
     if not lock_path.exists():
         if not (path / META_FILE).is_file():
             raise IndexNotFoundError(f"no arsearch index at {path}")

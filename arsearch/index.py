@@ -24,10 +24,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from whoosh import index as wi
-from whoosh.filedb.filestore import FileStorage, RamStorage
-from whoosh.writing import LockError
-
 from .analysis import ANALYZER_VERSION, DEFAULT_ANALYZER, Analyzer
 from .errors import (
     ArsearchError,
@@ -38,56 +34,18 @@ from .errors import (
     IndexNotFoundError,
     QueryError,
 )
-from .engine import Engine
-from .fields import DEFAULT_RANKING, ID_FIELD, Field, Ranking, rep_field, resolve_fields
+from .engines import DEFAULT_ENGINE, ENGINES, Reader, Store, store_class
+from .fields import DEFAULT_RANKING, ID_FIELD, Field, Ranking, resolve_fields
+from .filters import compile_filter
 from .highlight import FORMATS, NEAR_FORMATS, Match, QueryMatcher, highlight_matches
 from .query import build_plan, truncate_query
-from .schema import ArabicCodec, build_schema
 from .suggest import Speller
-from .whoosh_query import compile_filter
-from .writer import GroupedMpWriter, GroupedSegmentWriter
 
 __all__ = ["Index", "Hit", "Results", "META_FILE", "FORMAT_VERSION"]
 
 META_FILE = "arsearch.json"
 #: Version of the on-disk layout (metadata + schema); bump on incompatible change.
 FORMAT_VERSION = 3  # 3: one field per representation over all text fields
-INDEX_NAME = "MAIN"
-WRITER_MB = 256  # posting pool memory per writer before it spills runs to disk
-
-
-def _codec() -> Any:
-    return ArabicCodec()
-
-
-class _TryLock:
-    """A thread lock whose acquire() does not block by default, like Whoosh's file locks
-    (RamStorage's plain Lock makes a second writer wait forever instead of failing)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-
-    def acquire(self, blocking: bool = False) -> bool:
-        return self._lock.acquire(blocking)
-
-    def release(self) -> None:
-        self._lock.release()
-
-
-class _RamStorage(RamStorage):  # type: ignore[misc]
-    """Whoosh's RamStorage puts writer temp files in /tmp/<indexname>.tmp,
-    shared by every process: two in-memory indexes writing at once delete
-    each other's files. Give each temp storage its own directory."""
-
-    def lock(self, name: str) -> Any:
-        if name not in self.locks:
-            self.locks[name] = _TryLock()
-        return self.locks[name]
-
-    def temp_storage(self, name: str | None = None) -> Any:
-        import tempfile
-
-        return FileStorage(tempfile.mkdtemp(prefix="arsearch-")).create()
 
 
 @dataclass
@@ -181,7 +139,8 @@ class Results(Sequence[Hit]):
 
 
 class Index:
-    """An Arabic full-text index (Whoosh underneath).
+    """An Arabic full-text index, stored by an engine: Whoosh (the default,
+    pure Python) or tantivy (``pip install 'arsearch[tantivy]'``).
 
     Build one with :meth:`create` (on disk), :meth:`memory` or open one with
     :meth:`open`. Writes go to a pending batch until :meth:`commit`; used
@@ -192,35 +151,25 @@ class Index:
 
     def __init__(
         self,
-        wix: Any,
+        store: Store,
         fields: dict[str, Field],
         analyzer: Analyzer,
         ranking: Ranking,
         path: Path | None,
-        lock_timeout: float = 0.0,
     ) -> None:
-        self._wix = wix
+        self._store = store
         self.fields = fields
         self.analyzer = analyzer
         self.ranking = ranking
         self.path = path
-        self.lock_timeout = lock_timeout
-        self._writer: Any = None
-        self._deleter: Any = None  # a searcher over the committed segments, for deletions
-        # The writer session's bookkeeping for unique ids (see _upsert): the ids
-        # written since the last commit, each with its docnum in the writer's new
-        # segment (None: sent to a sub-process of the multi-process writer); the
-        # live documents committed when the session began; and writes that must
-        # wait for the multi-process writer's commit (an id it already holds:
-        # the later document, or None for a deletion).
-        self._pending: dict[str, int | None] = {}
-        self._committed_docs = 0
-        self._deferred: dict[str, dict[str, Any] | None] = {}
-        self._searcher: Any = None
-        self._engine: Engine | None = None
         self._lock = threading.RLock()
         self.text_fields = [n for n, f in fields.items() if f.kind == "text"]
-        self._speller: tuple[Engine, Speller] | None = None  # one speller (and its df cache) per reader
+        self._speller: tuple[Reader, Speller] | None = None  # one speller (and its df cache) per reader
+
+    @property
+    def engine(self) -> str:
+        """The engine storing the index: ``"whoosh"`` or ``"tantivy"``."""
+        return self._store.engine
 
     # -- construction ----------------------------------------------------
     @classmethod
@@ -232,6 +181,7 @@ class Index:
         analyzer: Analyzer | None = None,
         ranking: Ranking | None = None,
         overwrite: bool = False,
+        engine: str = DEFAULT_ENGINE,
     ) -> Index:
         """Create an empty index in directory ``path`` (created if missing).
 
@@ -239,8 +189,10 @@ class Index:
         stems, ISRI roots and character 4-grams); its representations are
         fixed at creation. :data:`~arsearch.FAST_RANKING` (the light stem
         alone) gives a smaller index that builds several times faster.
-        Raises :class:`IndexExistsError` if an index is already there, unless
-        ``overwrite``.
+        ``engine`` is ``"whoosh"`` (the default) or ``"tantivy"`` (faster
+        at scale; needs ``pip install 'arsearch[tantivy]'``); :meth:`open`
+        finds it in the index. Raises :class:`IndexExistsError` if an index
+        is already there, unless ``overwrite``.
         """
         p = Path(path)
         if p.exists() and not p.is_dir():
@@ -250,17 +202,18 @@ class Index:
         resolved = resolve_fields(fields)
         analyzer = analyzer or DEFAULT_ANALYZER
         ranking = ranking or DEFAULT_RANKING
-        schema = build_schema(resolved, analyzer, ranking)
+        kind = store_class(engine)
+        kind.check(ranking)
         try:
             p.mkdir(parents=True, exist_ok=True)
-            wix = FileStorage(str(p)).create_index(schema, indexname=INDEX_NAME)
         except OSError as e:
             raise ArsearchError(f"cannot create an index at {p}: {e.strerror or e}") from e
-        meta = _meta(resolved, analyzer, ranking)
+        store = kind.create(p, resolved, analyzer, ranking)
+        meta = _meta(resolved, analyzer, ranking, engine)
         tmp = p / (META_FILE + ".tmp")
         tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
         os.replace(tmp, p / META_FILE)
-        return cls(wix, resolved, analyzer, ranking, p)
+        return cls(store, resolved, analyzer, ranking, p)
 
     @classmethod
     def memory(
@@ -269,13 +222,15 @@ class Index:
         *,
         analyzer: Analyzer | None = None,
         ranking: Ranking | None = None,
+        engine: str = DEFAULT_ENGINE,
     ) -> Index:
         """An index held in memory (tests, small jobs); gone when dropped."""
         resolved = resolve_fields(fields)
         analyzer = analyzer or DEFAULT_ANALYZER
         ranking = ranking or DEFAULT_RANKING
-        wix = _RamStorage().create_index(build_schema(resolved, analyzer, ranking), indexname=INDEX_NAME)
-        return cls(wix, resolved, analyzer, ranking, None)
+        kind = store_class(engine)
+        kind.check(ranking)
+        return cls(kind.memory(resolved, analyzer, ranking), resolved, analyzer, ranking, None)
 
     @classmethod
     def open(
@@ -286,7 +241,7 @@ class Index:
         ranking: Ranking | None = None,
         lock_timeout: float = 0.0,
     ) -> Index:
-        """Open the index at ``path``.
+        """Open the index at ``path`` (with the engine that built it).
 
         Raises :class:`IndexNotFoundError` if there is none, and
         :class:`IncompatibleIndexError` if it was built with another analyzer
@@ -312,10 +267,17 @@ class Index:
             built = built or Analyzer(**ameta["config"])
             fields = resolve_fields({n: Field(**f) for n, f in meta["fields"].items()})
             stored_ranking = Ranking.from_json(meta["ranking"])
+            engine = meta.get("engine", "whoosh")  # indexes from before the engine choice are Whoosh's
+            if not isinstance(engine, str):
+                raise TypeError(f"engine {engine!r}")
         except (ValueError, KeyError, TypeError) as e:
             if isinstance(e, IncompatibleIndexError):
                 raise
             raise IncompatibleIndexError(f"index metadata at {meta_path} is unreadable ({e}); rebuild the index") from e
+        if engine not in ENGINES:
+            raise IncompatibleIndexError(
+                f"index at {p} was built by engine {engine!r}; this arsearch has {', '.join(ENGINES)}"
+            )
         if ameta.get("version") != built.version:
             raise IncompatibleIndexError(
                 f"index at {p} was built with analyzer {ameta.get('version')!r}; this arsearch has "
@@ -330,13 +292,11 @@ class Index:
             raise IncompatibleIndexError(
                 f"index at {p} has representations {stored_ranking.representations}; they are fixed at creation"
             )
-        try:
-            wix = FileStorage(str(p)).open_index(indexname=INDEX_NAME)
-        except wi.EmptyIndexError as e:
-            raise IndexNotFoundError(f"no index data at {p}") from e
-        except Exception as e:  # unpickling a schema from another version, damaged files
-            raise IncompatibleIndexError(f"cannot read the index at {p} ({type(e).__name__}: {e}); rebuild it") from e
-        return cls(wix, fields, built, ranking or stored_ranking, p, lock_timeout=lock_timeout)
+        kind = store_class(engine)
+        ranking = ranking or stored_ranking
+        kind.check(ranking)
+        store = kind.open(p, fields, built, ranking, lock_timeout=lock_timeout)
+        return cls(store, fields, built, ranking, p)
 
     # -- context manager ------------------------------------------------------
     def __enter__(self) -> Index:
@@ -351,37 +311,10 @@ class Index:
     def close(self) -> None:
         """Cancel uncommitted writes and release files."""
         with self._lock:
-            self.cancel()
-            if self._searcher is not None:
-                self._searcher.close()
-                self._searcher = None
+            self._store.close()
+            self._speller = None
 
     # -- writing -------------------------------------------------------------------
-    def _get_writer(self, procs: int = 1) -> Any:
-        if self._writer is None:
-            try:
-                if procs > 1:
-                    # What self._wix.writer(procs=...) builds; each sub-process writes
-                    # its own segment with grouped postings (arsearch.writer).
-                    self._writer = GroupedMpWriter(
-                        self._wix, procs=procs, multisegment=True, limitmb=WRITER_MB, codec=_codec(), subargs={"codec": _codec()}
-                    )
-                else:
-                    # What self._wix.writer(...) builds, with postings grouped per term (arsearch.writer).
-                    self._writer = GroupedSegmentWriter(
-                        self._wix, timeout=self.lock_timeout, limitmb=WRITER_MB, codec=_codec()
-                    )
-            except LockError as e:
-                raise IndexLockedError(
-                    f"another writer is working on the index{' at ' + str(self.path) if self.path else ''}; "
-                    f"wait for it to finish (or open the index with a larger lock_timeout)"
-                ) from e
-            # The committed segments cannot change while this writer holds the lock:
-            # with no live document there, no id needs looking up (a fresh index).
-            self._pending = {}
-            self._committed_docs = sum(seg.doc_count() for seg in self._writer.segments)
-        return self._writer
-
     def _prepare(self, doc: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(doc, Mapping):
             raise DocumentError(f"a document must be a mapping, not {type(doc).__name__}")
@@ -423,27 +356,7 @@ class Index:
                 if not isinstance(value, dt.datetime):
                     raise DocumentError(f"document {doc_id!r}: date field {name!r} takes a date or datetime")
                 out[name] = value
-        if self.ranking.representations:
-            # The representations index all text fields together (in declaration order).
-            combined = "\n".join(out[n] for n in self.text_fields if n in out)
-            if combined:
-                for rep_name, _w in self.ranking.representations:
-                    out[rep_field(rep_name)] = combined
         return out
-
-    def _write(self, prepared: dict[str, Any]) -> None:
-        self._get_writer()  # outside the try: a locked index raises IndexLockedError
-        try:
-            self._upsert(prepared)
-        except Exception as e:
-            self._end_session()
-            self._deferred = {}
-            writer, self._writer = self._writer, None
-            _abandon(writer)
-            raise DocumentError(
-                f"document {prepared[ID_FIELD]!r} could not be written ({type(e).__name__}: {e}); "
-                f"the uncommitted documents were dropped"
-            ) from e
 
     def add(self, doc: Mapping[str, Any]) -> None:
         """Add a document (a mapping with ``id`` and declared fields) to the pending batch.
@@ -453,64 +366,12 @@ class Index:
         """
         prepared = self._prepare(doc)
         with self._lock:
-            self._write(prepared)
+            self._store.write(prepared)
 
     def update(self, doc: Mapping[str, Any]) -> None:
         """The same as :meth:`add` (which replaces a document with the same
         ``id``); kept for code written when ``add`` did not."""
         self.add(doc)
-
-    def _deletion_searcher(self) -> Any:
-        """One searcher per writer session: Whoosh's delete_by_term/update_document open a
-        new one over every segment for each call (~0.1 s at 40,000 documents). The committed
-        segments cannot change while this writer holds the lock."""
-        if self._deleter is None:
-            self._deleter = self._get_writer().searcher()
-        return self._deleter
-
-    def _end_session(self) -> None:
-        """Forget the writer session's deletion searcher and pending ids."""
-        self._pending = {}
-        self._committed_docs = 0
-        deleter, self._deleter = self._deleter, None
-        if deleter is not None:
-            try:
-                deleter.close()
-            except Exception:
-                pass
-
-    def _delete_committed(self, doc_id: str) -> int:
-        """Mark the live committed documents with this id deleted (at commit); returns how many.
-        (The deletion searcher's segments are the writer's own: a document marked
-        deleted reads as deleted at once, so a second call finds nothing.)"""
-        return int(self._get_writer().delete_by_term(ID_FIELD, doc_id, searcher=self._deletion_searcher()))
-
-    def _upsert(self, prepared: dict[str, Any]) -> None:
-        """Write a prepared document, replacing the one with the same id.
-
-        An earlier copy written in this session (not yet committed) is marked
-        deleted in the writer's new segment by its docnum; otherwise committed
-        copies are looked up (only when the session began with live documents)
-        and marked deleted. With the multi-process writer an earlier copy
-        already went to a sub-process, beyond reach: the document is deferred
-        until that writer has committed, then replaces it (see :meth:`commit`).
-        """
-        writer = self._get_writer()
-        doc_id = prepared[ID_FIELD]
-        if doc_id in self._deferred:
-            self._deferred[doc_id] = prepared
-            return
-        if doc_id in self._pending:
-            docnum = self._pending[doc_id]
-            if docnum is None:
-                self._deferred[doc_id] = prepared
-                return
-            writer.newsegment.delete_document(docnum)
-        elif self._committed_docs:
-            self._delete_committed(doc_id)
-        docnum = None if isinstance(writer, GroupedMpWriter) else writer.docnum
-        writer.add_document(**prepared)
-        self._pending[doc_id] = docnum
 
     def delete(self, doc_id: str) -> int:
         """Delete the document with this id, committed or pending (at commit);
@@ -518,17 +379,7 @@ class Index:
         if not isinstance(doc_id, str):
             raise DocumentError(f"delete() takes a str id, not {type(doc_id).__name__}")
         with self._lock:
-            writer = self._get_writer()
-            if doc_id in self._deferred or (doc_id in self._pending and self._pending[doc_id] is None):
-                # a copy is with the multi-process writer: delete it once that has committed
-                matched = self._deferred.get(doc_id, True) is not None  # not deleted already
-                self._deferred[doc_id] = None
-                return int(matched)
-            if doc_id in self._pending:
-                # committed copies were deleted when this one was added
-                writer.newsegment.delete_document(self._pending.pop(doc_id))
-                return 1
-            return self._delete_committed(doc_id) if self._committed_docs else 0
+            return self._store.delete(doc_id)
 
     def add_many(
         self,
@@ -547,8 +398,8 @@ class Index:
         documents again leaves one copy of each. ``update`` is accepted for
         compatibility and changes nothing (it used to turn that replacing on).
 
-        ``procs > 1`` uses Whoosh's multi-process writer (each process
-        writing its own segment with arsearch's writer). An id repeated
+        ``procs > 1`` analyzes in that many processes (with Whoosh, its
+        multi-process writer, each process writing its own segment). An id repeated
         within one of its batches is written after that batch commits,
         replacing the earlier copy in a second commit. ``progress(n)`` is
         called with the running count; bad documents raise
@@ -561,9 +412,9 @@ class Index:
             raise ValueError("batch_size must be >= 1")
         count = 0
         with self._lock:
-            if self._writer is not None and procs > 1:
+            if self._store.writing and procs > 1:
                 self.commit()
-            self._get_writer(procs)
+            self._store.begin(procs)
             try:
                 for doc in docs:
                     try:
@@ -573,11 +424,11 @@ class Index:
                             raise
                         on_error(doc, e)
                         continue
-                    self._upsert(prepared)
+                    self._store.write(prepared)
                     count += 1
                     if count % batch_size == 0:
                         self.commit()
-                        self._get_writer(procs)
+                        self._store.begin(procs)
                     if progress is not None and count % 100 == 0:
                         progress(count)
             except BaseException:
@@ -590,81 +441,41 @@ class Index:
 
     def commit(self, optimize: bool = False) -> None:
         """Make pending writes durable and visible to searches (atomic, except
-        for an id repeated within a multi-process batch of :meth:`add_many`:
-        its last copy replaces the earlier one in a second commit)."""
+        for an id repeated within a multi-process batch of :meth:`add_many`
+        on Whoosh: its last copy replaces the earlier one in a second commit);
+        ``optimize`` merges the index into one segment."""
         with self._lock:
-            self._end_session()
-            deferred, self._deferred = self._deferred, {}
-            if self._writer is None and optimize:
-                # our writer, not Whoosh's optimize(): the merged segment gets arsearch's codec
-                self._get_writer()
-            if self._writer is not None:
-                writer, self._writer = self._writer, None
-                try:
-                    writer.commit(optimize=optimize and not deferred)
-                except BaseException:
-                    _abandon(writer)  # release the write lock: the last commit stays as it was
-                    raise
-            if deferred:
-                # later copies of ids the multi-process writer held: now committed, they can be replaced
-                for doc_id, prepared in deferred.items():
-                    if prepared is None:
-                        self.delete(doc_id)
-                    else:
-                        self._write(prepared)
-                self.commit(optimize=optimize)
-                return
-            if self._searcher is not None:
-                self._searcher = self._searcher.refresh()
+            self._store.commit(optimize=optimize)
 
     def cancel(self) -> None:
         """Drop pending (uncommitted) writes and release the write lock."""
         with self._lock:
-            self._end_session()
-            self._deferred = {}
-            if self._writer is not None:
-                writer, self._writer = self._writer, None
-                writer.cancel()
+            self._store.cancel()
 
     # -- reading -------------------------------------------------------------------
-    def _get_searcher(self) -> Any:
-        try:
-            if self._searcher is None:
-                self._searcher = self._wix.searcher()
-            elif not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
-        except ArsearchError:
-            raise
-        except Exception as e:  # missing or damaged segment files
-            raise IncompatibleIndexError(
-                f"cannot read the index at {self.path} ({type(e).__name__}: {e}); it is damaged: rebuild it"
-            ) from e
-        return self._searcher
-
-    def _get_engine(self) -> Engine:
-        searcher = self._get_searcher()
-        if self._engine is None or self._engine.searcher is not searcher:
-            self._engine = Engine(searcher, self.ranking.k1, self.ranking.b, previous=self._engine)
-            self._speller = None  # it holds the previous engine (its reader and caches)
-        return self._engine
+    def _reader(self) -> Reader:
+        reader = self._store.reader()
+        if self._speller is not None and self._speller[0] is not reader:
+            self._speller = None  # it holds the previous reader (and its caches)
+        return reader
 
     def refresh(self) -> None:
         """See commits made since the last search (by this or another process)."""
         with self._lock:
-            self._get_searcher()
+            self._reader()
 
     def __len__(self) -> int:
         with self._lock:
-            return int(self._get_searcher().doc_count())
+            return self._reader().doc_count()
 
     def __contains__(self, doc_id: object) -> bool:
         with self._lock:
-            return isinstance(doc_id, str) and self._get_searcher().document_number(id=doc_id) is not None
+            return isinstance(doc_id, str) and self._reader().document(doc_id) is not None
 
     def get(self, doc_id: str) -> dict[str, Any] | None:
         """The stored fields of a document, or None."""
         with self._lock:
-            return self._get_searcher().document(id=doc_id)
+            return self._reader().document(doc_id)
 
     def search(
         self,
@@ -683,7 +494,7 @@ class Index:
 
         ``fields`` restricts the text fields searched; ``filter`` keeps only
         documents whose keyword/numeric/date fields match (see
-        :func:`~arsearch.whoosh_query.compile_filter`). Query text never
+        :func:`~arsearch.filters.compile_filter`). Query text never
         raises: malformed syntax degrades to plain words. Bad arguments
         raise :class:`QueryError`.
         """
@@ -709,18 +520,17 @@ class Index:
         query = _clean_query(query)
         flt = compile_filter(filter, self.fields)
         with self._lock:
-            engine = self._get_engine()
+            engine = self._reader()
             plan = build_plan(query, self.fields, self.analyzer, self.ranking, search_fields, lexicon=engine)
             if plan.empty:
                 return Results(query, [], 0, offset, (time.perf_counter() - t0) * 1000, plan.warnings,
                                functools.partial(self.suggest, query))
-            mask = engine.mask_for(flt) if flt is not None else None
-            top, total = engine.top(plan, offset + limit, mask)
+            top, total = engine.top(plan, offset + limit, flt)
             # one plan for the engine and the highlighter: mark what made each document a hit
             matchers = {f: QueryMatcher.from_plan(plan, f) for f in self.text_fields}
             hits: list[Hit] = []
             for rank, (docnum, score) in enumerate(top[offset:], start=offset + 1):
-                stored = dict(engine.searcher.stored_fields(docnum))
+                stored = engine.stored(docnum)
                 options = {"format": snippet_format, "max_chars": snippet_chars}
                 render = functools.partial(
                     _snippet, stored, [snippet_field, *fallbacks], matchers, self.analyzer, fragments=fragments, **options
@@ -756,7 +566,7 @@ class Index:
         if not isinstance(query, str):
             raise QueryError(f"query must be str, not {type(query).__name__}")
         with self._lock:
-            engine = self._get_engine()
+            engine = self._reader()
             cached = self._speller
             if cached is None or cached[0] is not engine:  # one speller (and df cache) per reader
                 fields = self.text_fields
@@ -785,15 +595,16 @@ class Index:
     def stats(self) -> dict[str, Any]:
         """Documents, distinct terms per text field, segments, size on disk, analyzer version."""
         with self._lock:
-            reader = self._get_searcher().reader()
-            terms = {f: sum(1 for _ in reader.lexicon(f)) for f in self.text_fields}
-            size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file()) if self.path else None
+            reader = self._reader()
+            extra = reader.stats()
+            size = sum(f.stat().st_size for f in self.path.rglob("*") if f.is_file()) if self.path else None
             return {
                 "path": str(self.path) if self.path else None,
-                "documents": int(reader.doc_count()),
-                "deleted": int(reader.doc_count_all() - reader.doc_count()),
-                "terms": terms,
-                "segments": len(self._wix._segments()),
+                "engine": self.engine,
+                "documents": reader.doc_count(),
+                "deleted": extra["deleted"],
+                "terms": {f: extra["terms"].get(f, 0) for f in self.text_fields} if extra["terms"] is not None else None,
+                "segments": extra["segments"],
                 "size_bytes": size,
                 "fields": {n: f.kind for n, f in self.fields.items()},
                 "analyzer": {"name": self.analyzer.name, "version": self.analyzer.version},
@@ -804,32 +615,17 @@ class Index:
         return f"Index({str(self.path) if self.path else '<memory>'!s})"
 
 
-def _meta(fields: Mapping[str, Field], analyzer: Analyzer, ranking: Ranking) -> dict[str, Any]:
+def _meta(fields: Mapping[str, Field], analyzer: Analyzer, ranking: Ranking, engine: str) -> dict[str, Any]:
     from . import __version__
 
     return {
         "format": FORMAT_VERSION,
+        "engine": engine,
         "arsearch": __version__,
         "analyzer": {"name": analyzer.name, "version": analyzer.version, "config": analyzer.config()},
         "fields": {n: {"kind": f.kind, "stored": f.stored, "boost": f.boost} for n, f in fields.items()},
         "ranking": ranking.to_json(),
     }
-
-
-def _abandon(writer: Any) -> None:
-    """Drop a Whoosh writer that failed half-way, releasing its lock whatever state it is in."""
-    if writer is None:
-        return
-    try:
-        writer.cancel()
-    except Exception:
-        pass
-    for release in (lambda: writer.writelock.release(), lambda: writer._tempstorage.destroy()):
-        try:
-            release()
-        except Exception:
-            pass
-    writer.is_closed = True
 
 
 def _clean_text(value: str, name: str, doc_id: str) -> str:

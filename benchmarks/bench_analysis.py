@@ -37,7 +37,7 @@ from arsearch import analysis  # noqa: E402
 from arsearch.analysis import DEFAULT_ANALYZER, analyze  # noqa: E402
 from arsearch.chars import normalize  # noqa: E402
 from arsearch.tokenize import WORD_PATTERN  # noqa: E402
-from arsearch.whoosh_analysis import ArabicAnalyzer  # noqa: E402
+from arsearch.engines.whoosh.analysis import ArabicAnalyzer  # noqa: E402
 
 WARMUP_DOCS = 2_000
 

@@ -148,8 +148,8 @@ def assert_healthy(path: Path, expected: set[str]) -> None:
     assert all_ids(reopened) == expected | {"after-crash"}
     # The next commit also swept what the dead writer left (its temp folder,
     # the files of its unfinished segment): no disk space leaks.
-    live = {s.segment_id() for s in reopened._wix._segments()}
-    expected_names = {"arsearch.json", LOCK_FILE, f"_MAIN_{reopened._wix.latest_generation()}.toc"}
+    live = {s.segment_id() for s in reopened._store._wix._segments()}
+    expected_names = {"arsearch.json", LOCK_FILE, f"_MAIN_{reopened._store._wix.latest_generation()}.toc"}
     leftovers = [
         name
         for name in os.listdir(path)

@@ -49,12 +49,12 @@ def ix(request: pytest.FixtureRequest, tmp_path) -> Index:  # type: ignore[no-un
 
 @pytest.mark.parametrize("query", ["وزير", "وزير النفط", "النفط الأسواق مجلس", "كرة"])
 def test_scores_equal_whoosh_bm25f(ix: Index, query: str) -> None:
-    engine = ix._get_engine()
+    engine = ix._reader()
     plan = build_plan(query, ix.fields, ix.analyzer, ix.ranking, ix.text_fields)
     ours = dict(engine.top(plan, 100)[0])
     terms = [r for item in plan.items for r in item.refs]
     whoosh_q = wq.Or([wq.Term(r.field, r.term) for r in terms])
-    with ix._wix.searcher(weighting=LuceneIdfBM25F(B=0.75, K1=1.2)) as s:
+    with ix._store._wix.searcher(weighting=LuceneIdfBM25F(B=0.75, K1=1.2)) as s:
         theirs = {hit.docnum: hit.score for hit in s.search(whoosh_q, limit=100)}
     assert set(ours) == set(theirs)
     for doc, score in theirs.items():
@@ -215,11 +215,11 @@ def test_stored_fields_are_not_representations() -> None:
 
 
 def test_posting_cache_is_bounded_by_postings(monkeypatch: pytest.MonkeyPatch, ix: Index) -> None:
-    import arsearch.engine as engine
+    import arsearch.engines.whoosh.search as engine
 
     monkeypatch.setattr(engine, "_CACHE_POSTINGS", 6)
     expected = {q: [(h.id, h.score) for h in ix.search(q)] for q in ("وزير", "النفط", "مجلس الأمن", "وزير النفط")}
-    eng = ix._get_engine()
+    eng = ix._reader()
     assert eng._cached <= 6 + 1 or len(eng._cache) == 1  # one list may exceed the budget alone
     assert eng._cached == sum(engine._cache_cost(v) for v in eng._cache.values())
     for q, hits in expected.items():  # evictions do not change results
@@ -227,7 +227,7 @@ def test_posting_cache_is_bounded_by_postings(monkeypatch: pytest.MonkeyPatch, i
 
 
 def test_field_lengths_read_in_bulk_equal_whooshs(ix: Index) -> None:
-    eng = ix._get_engine()
+    eng = ix._reader()
     for seg in eng.segments:
         for field in ("title", "body"):
             expected = [seg.reader.doc_field_length(d, field, 0) for d in range(seg.size)]
@@ -239,9 +239,9 @@ def test_read_postings_equals_whooshs_matchers(tmp_path, monkeypatch: pytest.Mon
     """The engine's own block decoding gives what Whoosh's matchers give, for
     every term and field: several blocks per term, weights all 1, all equal
     or varied, positions, and one-posting terms."""
-    import arsearch.index as index_module
-    from arsearch.engine import _read_postings
-    from arsearch.schema import ArabicCodec
+    import arsearch.engines.whoosh.store as index_module
+    from arsearch.engines.whoosh.search import _read_postings
+    from arsearch.engines.whoosh.schema import ArabicCodec
 
     monkeypatch.setattr(index_module, "_codec", lambda: ArabicCodec(blocklimit=blocklimit))
     index = Index.create(tmp_path / "ix")
@@ -249,7 +249,7 @@ def test_read_postings_equals_whooshs_matchers(tmp_path, monkeypatch: pytest.Mon
         for i, d in enumerate(DOCS * 3):
             index.add({**d, "id": f"{d['id']}-{i}"})
     index.delete("3-2")
-    reader = index._get_engine().segments[0].reader
+    reader = index._reader().segments[0].reader
     checked = 0
     for field in ("title", "body", "all__isri", "all__ngram4"):
         fmt = reader.schema[field].format
@@ -289,7 +289,7 @@ def test_required_and_excluded_words_ignore_representation_matches() -> None:
 def test_has_term_agrees_with_whooshs_term_lookup(ix: Index) -> None:
     """The engine reads W3 segments' term hash tables directly: it must say
     what Whoosh's reader says, for present and absent terms in each field."""
-    eng = ix._get_engine()
+    eng = ix._reader()
     assert all(seg.term_lookup is not None for seg in eng.segments)
     reader = eng.searcher.reader()
     terms = {t.decode("utf-8") for f in ("title", "body") for t in reader.lexicon(f)}

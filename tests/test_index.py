@@ -677,6 +677,7 @@ def test_stats_on_disk(disk_index: Index, index_path: Path) -> None:
     stats = disk_index.stats()
     assert set(stats) == {
         "path",
+        "engine",
         "documents",
         "deleted",
         "terms",
@@ -687,6 +688,7 @@ def test_stats_on_disk(disk_index: Index, index_path: Path) -> None:
         "representations",
     }
     assert stats["path"] == str(index_path)
+    assert stats["engine"] == "whoosh"
     assert stats["documents"] == len(DOCS)
     assert stats["deleted"] == 0
     assert stats["size_bytes"] > 0
@@ -739,14 +741,14 @@ def test_lock_released_by_cancel_and_close(disk_index: Index, index_path: Path) 
 
 
 def test_optimize_without_pending_writes_merges_with_arsearchs_codec(tmp_path: Path) -> None:
-    from arsearch.schema import ArabicCodec
+    from arsearch.engines.whoosh.schema import ArabicCodec
 
     ix = Index.create(tmp_path / "ix")
     for i in range(3):  # three commits, three segments
         with ix:
             ix.add({"id": str(i), "title": "عنوان", "body": f"نص الخبر رقم {i}"})
     ix.commit(optimize=True)
-    segments = ix._wix._segments()
+    segments = ix._store._wix._segments()
     assert len(segments) == 1
     assert isinstance(segments[0].codec(), ArabicCodec)
     assert sorted(h.id for h in ix.search("الخبر")) == ["0", "1", "2"]

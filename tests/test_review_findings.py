@@ -253,7 +253,7 @@ def test_the_speller_does_not_keep_an_old_engine_alive() -> None:
     ~64 MB, and its reader) stays alive until suggest() is called again."""
     ix = make([{"id": "1", "title": "تونس", "body": "زار الرئيس تونس العاصمة"}])
     ix.search("تونسس").suggestion
-    old = weakref.ref(ix._get_engine())
+    old = weakref.ref(ix._reader())
     with ix:
         ix.add({"id": "2", "title": "الجزائر", "body": "الجزائر"})
     ix.search("تونس")  # a new engine for the new generation

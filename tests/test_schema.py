@@ -1,4 +1,4 @@
-"""Tests for arsearch.schema: field declarations, their validation, Ranking JSON;
+"""Tests for arsearch.fields and arsearch.engines.whoosh.schema: field declarations, their validation, Ranking JSON;
 ArabicText's postings and ArabicCodec's postings writer (Whoosh's bytes)."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from whoosh.util.numeric import byte_to_length
 
 from arsearch import Field, Ranking, SchemaError
 from arsearch.analysis import DEFAULT_ANALYZER
-from arsearch.schema import (
+from arsearch.engines.whoosh.schema import (
     DEFAULT_FIELDS,
     DEFAULT_RANKING,
     ArabicCodec,

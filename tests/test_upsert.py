@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from arsearch import Index, Ranking
+from arsearch.engines.whoosh.store import WhooshStore
 
 FIELDS = {"title": "text", "body": "text"}
 
@@ -241,8 +242,8 @@ def test_fresh_index_needs_no_deletion_lookup(tmp_path: Path, monkeypatch: pytes
     def no_lookup(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("a deletion lookup on an empty index")
 
-    monkeypatch.setattr(Index, "_delete_committed", no_lookup)
-    monkeypatch.setattr(Index, "_deletion_searcher", no_lookup)
+    monkeypatch.setattr(WhooshStore, "_delete_committed", no_lookup)
+    monkeypatch.setattr(WhooshStore, "_deletion_searcher", no_lookup)
     docs = [{"id": f"d{i % 30}", "body": f"{NEW} كلمة{i}"} for i in range(60)]
     assert ix.add_many(docs) == 60
     assert len(ix) == 30

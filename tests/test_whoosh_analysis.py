@@ -1,4 +1,4 @@
-"""Tests for arsearch.whoosh_analysis: the Whoosh tokenizer agrees with analyze()."""
+"""Tests for arsearch.engines.whoosh.analysis: the Whoosh tokenizer agrees with analyze()."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from whoosh.qparser import QueryParser
 from whoosh.query import Term
 
 from arsearch.analysis import Analyzer, analyze
-from arsearch.whoosh_analysis import ArabicAnalyzer, ArabicTokenizer
+from arsearch.engines.whoosh.analysis import ArabicAnalyzer, ArabicTokenizer
 
 TEXTS = [
     "وَالْمَكْتَبَاتُ في القاهرة",

@@ -1,4 +1,4 @@
-"""Tests for arsearch.writer: the grouped segment writer writes what Whoosh's writer writes.
+"""Tests for arsearch.engines.whoosh.writer: the grouped segment writer writes what Whoosh's writer writes.
 
 Every scenario is run through Whoosh's stock ``SegmentWriter`` with
 Whoosh's W3 codec (ArabicCodec's settings) and through
@@ -30,9 +30,9 @@ from whoosh.writing import SegmentWriter
 
 from arsearch import Index, IndexLockedError
 from arsearch.analysis import DEFAULT_ANALYZER
-from arsearch.schema import ArabicCodec, ArabicText
-from arsearch import writer as writer_module
-from arsearch.writer import GroupedSegmentWriter
+from arsearch.engines.whoosh.schema import ArabicCodec, ArabicText
+from arsearch.engines.whoosh import writer as writer_module
+from arsearch.engines.whoosh.writer import GroupedSegmentWriter
 
 WORDS = (
     "ذهب الطلاب إلى المكتبة العامة لقراءة الكتب الجديدة في الصباح الباكر المدرسة المعلم "
@@ -329,8 +329,8 @@ def test_iter_postings_matches_whoosh_order(tmp_path: Path) -> None:
 def test_index_uses_grouped_writer(tmp_path: Path) -> None:
     ix = Index.create(tmp_path / "ix")
     ix.add({"id": "1", "title": "المكتبة", "body": "ذهب الطلاب إلى المكتبة"})
-    assert isinstance(ix._writer, GroupedSegmentWriter)
-    assert ix._writer.codec.__class__ is ArabicCodec
+    assert isinstance(ix._store._writer, GroupedSegmentWriter)
+    assert ix._store._writer.codec.__class__ is ArabicCodec
     ix.commit()
     assert [h.id for h in ix.search("المكتبة")] == ["1"]
     other = Index.open(tmp_path / "ix")
@@ -375,7 +375,7 @@ def test_multiprocess_writer_gives_the_same_results_as_one_process(tmp_path: Pat
     one, many = Index.create(tmp_path / "one"), Index.create(tmp_path / "many")
     one.add_many(docs)
     many.add_many(docs, procs=2)  # sub-processes write segments with GroupedSegmentWriter
-    assert len(many._wix._segments()) >= 2
+    assert len(many._store._wix._segments()) >= 2
     for query in (WORDS[0], f"{WORDS[1]} {WORDS[2]}", f'"{WORDS[3]} {WORDS[4]}"', WORDS[5][:3] + "*"):
         a = {h.id: h.score for h in one.search(query, limit=400)}
         b = {h.id: h.score for h in many.search(query, limit=400)}
@@ -442,7 +442,7 @@ def test_bulk_terms_in_compact_form() -> None:
 def test_small_blocks_stored_raw_and_big_ones_compressed(tmp_path: Path) -> None:
     """ArabicCodec writes blocks whose pickle is under _COMPRESS_MIN bytes
     uncompressed and the rest with its small-window zlib; Whoosh reads both."""
-    from arsearch import schema as schema_module
+    from arsearch.engines.whoosh import schema as schema_module
 
     rng = random.Random(8)
     ix = new_index(tmp_path / "ix")

@@ -22,8 +22,8 @@ from typing import Any
 from whoosh.analysis import Token as WhooshToken
 from whoosh.analysis import Tokenizer
 
-from .analysis import DEFAULT_ANALYZER, Analyzer
-from .tokenize import WORD_PATTERN
+from ...analysis import DEFAULT_ANALYZER, Analyzer
+from ...tokenize import WORD_PATTERN
 
 __all__ = ["ArabicTokenizer", "ArabicAnalyzer"]
 

@@ -2,7 +2,7 @@
 
 Text fields use :class:`ArabicText`, which indexes a value in one pass with
 the arsearch analyzer. Field boosts are applied at query time by the engine
-(:mod:`arsearch.engine`), so the stored term weights are plain frequencies.
+(:mod:`arsearch.engines.whoosh.search`), so the stored term weights are plain frequencies.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ from whoosh.formats import Positions
 from whoosh.system import _INT_SIZE, pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from .analysis import Analyzer
-from .fields import DEFAULT_FIELDS, DEFAULT_RANKING, ID_FIELD, Field, Ranking, rep_field, resolve_fields
-from .whoosh_analysis import ArabicTokenizer
+from ...analysis import Analyzer
+from ...fields import DEFAULT_FIELDS, DEFAULT_RANKING, ID_FIELD, Field, Ranking, rep_field, resolve_fields
+from .analysis import ArabicTokenizer
 
 _SEGMENT_RANDOM = random.SystemRandom()
 _ONE_POSITION = pack_uint(1)  # ArabicPositions.encode's header for one position
@@ -85,7 +85,7 @@ class ArabicText(wf.TEXT):  # type: ignore[misc]
     """
 
     #: ``index()`` of a str names each term once, with a float weight: the
-    #: grouped writer (:mod:`arsearch.writer`) appends its postings unchecked.
+    #: grouped writer (:mod:`arsearch.engines.whoosh.writer`) appends its postings unchecked.
     distinct_postings = True
 
     def __init__(self, analyzer: Analyzer, phrase: bool = True, stored: bool = False, ngram: int = 0) -> None:
@@ -410,7 +410,7 @@ class ArabicCodec(W3Codec):  # type: ignore[misc]
     """Whoosh's W3 codec, zlib level 1 for posting blocks (raw under 64
     bytes), with faster writers of the same postings: cached field lengths
     for Whoosh's posting stream, whole-term block writes for
-    :mod:`arsearch.writer`'s grouped postings and bulk stores. Recorded in
+    :mod:`arsearch.engines.whoosh.writer`'s grouped postings and bulk stores. Recorded in
     each segment, so it must stay importable under this name."""
 
     # 512 postings a block (Whoosh: 128): the engine reads whole posting lists,

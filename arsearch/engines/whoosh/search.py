@@ -37,7 +37,9 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-from .query import Plan, PlanItem, TermRef
+from ...filters import Condition
+from ...query import Plan, PlanItem, TermRef
+from .filters import whoosh_filter
 from .schema import ArabicPositions, field_length_bytes
 
 __all__ = ["Engine"]
@@ -135,7 +137,7 @@ _POS_BITS = 32  # phrase keys: docnum << 32 | position
 
 def _position_keys(ids: np.ndarray, weights: np.ndarray, vals: list[bytes], shift: int) -> np.ndarray | None:
     """``docnum << 32 | (position − shift)`` for every position of a term,
-    decoded in bulk from :class:`~arsearch.schema.ArabicPositions` values
+    decoded in bulk from :class:`~arsearch.engines.whoosh.schema.ArabicPositions` values
     (a 4-byte count, then the positions as uint32); None if not that layout."""
     tf = weights.astype(np.int64)
     raw = np.frombuffer(b"".join(vals), dtype=np.uint32)
@@ -471,9 +473,11 @@ class Engine:
             total *= (1.0 - c) + c * count / optional
         return total, candidates
 
-    def top(self, plan: Plan, k: int, filter_mask: np.ndarray | None = None) -> tuple[list[tuple[int, float]], int]:
+    def top(
+        self, plan: Plan, k: int, conditions: Sequence[Condition] | None = None
+    ) -> tuple[list[tuple[int, float]], int]:
         """The best ``k`` (docnum, score) pairs, best first (ties by docnum), and the match count."""
-        scores, candidates = self.run(plan, filter_mask)
+        scores, candidates = self.run(plan, self.mask_for(whoosh_filter(conditions)) if conditions else None)
         docs = np.flatnonzero(candidates)
         total = int(len(docs))
         if not total or k <= 0:
@@ -487,6 +491,27 @@ class Engine:
             docs, s = docs[keep], s[keep]
         order = np.lexsort((docs, -s))[:k]
         return [(int(docs[i]), float(s[i])) for i in order], total
+
+    # -- documents ---------------------------------------------------------------------
+    def stored(self, doc: int) -> dict[str, Any]:
+        return dict(self.searcher.stored_fields(doc))
+
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        found = self.searcher.document(id=doc_id)
+        return dict(found) if found is not None else None
+
+    def doc_count(self) -> int:
+        return int(self.searcher.doc_count())
+
+    def stats(self) -> dict[str, Any]:
+        reader = self.searcher.reader()
+        # the text fields: the positional ones (representation fields have no positions)
+        text = [name for name, spec in self.searcher.schema.items() if isinstance(spec.format, ArabicPositions)]
+        return {
+            "deleted": int(reader.doc_count_all() - reader.doc_count()),
+            "segments": len(self.segments),
+            "terms": {f: sum(1 for _ in reader.lexicon(f)) for f in text},
+        }
 
     def mask_for(self, whoosh_query: Any) -> np.ndarray:
         """Documents matching a Whoosh query (used for filters)."""

@@ -8,7 +8,7 @@ document numbers in increasing order, so a term's postings already arrive
 sorted by document; :class:`GroupedPool` appends each posting to its term's
 list as it comes, sorts only the terms at commit, and :class:`GroupedSegmentWriter`
 writes each term's postings a block at a time
-(:meth:`arsearch.schema._FieldWriter.add_grouped_postings`). The files are
+(:meth:`arsearch.engines.whoosh.schema._FieldWriter.add_grouped_postings`). The files are
 byte for byte those of Whoosh's writer with the same codec.
 
 ArabicText fields go to bulk stores instead: for the ranking
@@ -17,7 +17,7 @@ postings) each document's term counts are appended to three arrays (term id,
 docnum, count), for the positional fields each word (term id, docnum,
 position), with C loops; at commit one NumPy sort groups them per term, the
 positions are encoded in one buffer, and whole terms are written at a time
-(:meth:`arsearch.schema._PostingsWriter.add_frequency_postings`).
+(:meth:`arsearch.engines.whoosh.schema._PostingsWriter.add_frequency_postings`).
 
 Anything that breaks the one assumption (a term's postings in increasing
 document order) — Whoosh's spelling words, a field yielding the same term
