@@ -238,6 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", metavar="PATH", nargs="+", help=f"{SUPPORTED} files, or folders holding them")
     p.add_argument("--rebuild", action="store_true", help="recreate the index from scratch first")
     p.add_argument("--procs", type=_positive_int, default=1, metavar="N", help="writer processes (default 1)")
+    p.add_argument(
+        "--engine",
+        choices=list(ENGINES),
+        help=f"the engine of a new (or --rebuild) index (default: {DEFAULT_ENGINE}; tantivy needs "
+        "pip install 'arsearch[tantivy]'); an existing index keeps its own",
+    )
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser(
@@ -315,7 +321,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     if not sources and reporter.skipped:
         reporter.message(f"indexed 0 documents from 0 files ({reporter.skipped} skipped)")
         return _fail("nothing to index: every input was skipped", 1)
-    ix = _open_for_writing(index_dir, rebuild=args.rebuild)
+    ix = _open_for_writing(index_dir, rebuild=args.rebuild, engine=args.engine)
     try:
         feed = Feed(sources, ix.fields, reporter)
         reporter.start()
@@ -334,14 +340,19 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_for_writing(path: Path, rebuild: bool) -> Index:
+def _open_for_writing(path: Path, rebuild: bool, engine: str | None = None) -> Index:
     """Open the index at ``path``, or create it (also when ``rebuild``)."""
     if (path / META_FILE).is_file():
         if not rebuild:
-            return Index.open(path)
+            ix = Index.open(path)
+            if engine is not None and engine != ix.engine:
+                ix.close()
+                raise UsageError(f"the index at {path} uses the {ix.engine} engine; add --rebuild to rebuild it with {engine}")
+            return ix
         fields, analyzer, ranking = _previous_settings(path)
+        engine = engine or _engine_of(path)
         with _write_lock(path):  # do not pull the index from under a running writer
-            return Index.create(path, fields, analyzer=analyzer, ranking=ranking, overwrite=True)
+            return Index.create(path, fields, analyzer=analyzer, ranking=ranking, overwrite=True, engine=engine)
     if path.exists() and not path.is_dir():
         raise ArsearchError(f"{path} exists and is not a folder")
     if path.is_dir() and any(not _is_index_file(e.name) for e in path.iterdir()):
@@ -349,7 +360,7 @@ def _open_for_writing(path: Path, rebuild: bool) -> Index:
             f"{path} is not empty and holds no arsearch index; give a new or empty folder as INDEX_DIR "
             f"(usage: arsearch index INDEX_DIR PATH...)"
         )
-    return Index.create(path)
+    return Index.create(path, engine=engine)
 
 
 def _is_index_file(name: str) -> bool:
@@ -653,13 +664,14 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print(json.dumps(stats, ensure_ascii=False, indent=2))
         return 0
     fields = ", ".join(f"{name} ({kind})" for name, kind in stats["fields"].items())
-    terms = ", ".join(f"{name} {count:,}" for name, count in stats["terms"].items())
+    terms = ", ".join(f"{name} {count:,}" for name, count in (stats["terms"] or {}).items()) or "-"
     reps = ", ".join(f"{s} × {w:g}" for s, w in stats["representations"]) or "none"
     analyzer = stats["analyzer"]
     rows = [
         ["index", str(stats["path"])],
+        ["engine", stats["engine"]],
         ["documents", f"{stats['documents']:,}"],
-        ["deleted", f"{stats['deleted']:,} (purged when segments merge)"],
+        ["deleted", f"{stats['deleted']:,} (purged when segments merge)" if stats["deleted"] is not None else "-"],
         ["segments", str(stats["segments"])],
         ["size", _size(stats["size_bytes"])],
         ["fields", fields],

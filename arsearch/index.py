@@ -34,7 +34,8 @@ from .errors import (
     IndexNotFoundError,
     QueryError,
 )
-from .engines import DEFAULT_ENGINE, ENGINES, Reader, Store, store_class
+from . import engines as _engines
+from .engines import ENGINES, Reader, Store, store_class
 from .fields import DEFAULT_RANKING, ID_FIELD, Field, Ranking, resolve_fields
 from .filters import compile_filter
 from .highlight import FORMATS, NEAR_FORMATS, Match, QueryMatcher, highlight_matches
@@ -181,7 +182,7 @@ class Index:
         analyzer: Analyzer | None = None,
         ranking: Ranking | None = None,
         overwrite: bool = False,
-        engine: str = DEFAULT_ENGINE,
+        engine: str | None = None,
     ) -> Index:
         """Create an empty index in directory ``path`` (created if missing).
 
@@ -202,6 +203,7 @@ class Index:
         resolved = resolve_fields(fields)
         analyzer = analyzer or DEFAULT_ANALYZER
         ranking = ranking or DEFAULT_RANKING
+        engine = engine or _engines.DEFAULT_ENGINE
         kind = store_class(engine)
         kind.check(ranking)
         try:
@@ -222,13 +224,13 @@ class Index:
         *,
         analyzer: Analyzer | None = None,
         ranking: Ranking | None = None,
-        engine: str = DEFAULT_ENGINE,
+        engine: str | None = None,
     ) -> Index:
         """An index held in memory (tests, small jobs); gone when dropped."""
         resolved = resolve_fields(fields)
         analyzer = analyzer or DEFAULT_ANALYZER
         ranking = ranking or DEFAULT_RANKING
-        kind = store_class(engine)
+        kind = store_class(engine or _engines.DEFAULT_ENGINE)
         kind.check(ranking)
         return cls(kind.memory(resolved, analyzer, ranking), resolved, analyzer, ranking, None)
 
