@@ -208,6 +208,8 @@ class Index:
         kind.check(ranking)
         try:
             p.mkdir(parents=True, exist_ok=True)
+            if overwrite:
+                _remove_other_engines(p, engine)
         except OSError as e:
             raise ArsearchError(f"cannot create an index at {p}: {e.strerror or e}") from e
         store = kind.create(p, resolved, analyzer, ranking)
@@ -628,6 +630,25 @@ def _meta(fields: Mapping[str, Field], analyzer: Analyzer, ranking: Ranking, eng
         "fields": {n: {"kind": f.kind, "stored": f.stored, "boost": f.boost} for n, f in fields.items()},
         "ranking": ranking.to_json(),
     }
+
+
+def _remove_other_engines(path: Path, engine: str) -> None:
+    """Remove the files other engines left in an index folder being overwritten."""
+    import shutil
+
+    others = []
+    for name in ENGINES:
+        if name != engine:
+            try:
+                others.append(store_class(name))
+            except ArsearchError:  # not installed: it cannot have written here through this arsearch
+                continue
+    for entry in path.iterdir():
+        if any(other.owns(entry.name) for other in others):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
 
 
 def _clean_text(value: str, name: str, doc_id: str) -> str:

@@ -37,7 +37,8 @@ __all__ = ["TantivyReader"]
 Q = tantivy.Query
 MUST, SHOULD, MUST_NOT = tantivy.Occur.Must, tantivy.Occur.Should, tantivy.Occur.MustNot
 _MAX_PREFIX_TERMS = 2000  # a prefix matches at most this many terms per field (the most frequent), as on Whoosh
-_FIRST_K = 64  # candidates re-scored for coordination at least (then doubled while not exact)
+_FIRST_K = 32  # candidates re-scored for coordination at least (then doubled while not exact)
+_FLAG_BITS = 24  # words flagged per query by a power of two (a float32's exact integers)
 _STATS_LIMIT = 200_000  # document frequencies remembered per reader before a reset
 
 
@@ -202,19 +203,23 @@ class TantivyReader:
         return hits[:k], total
 
     def _coordinate(self, hits: list[tuple[Any, float]], words: list[PlanItem], c: float) -> list[tuple[Any, float]]:
-        """``hits`` re-scored by ``1 − c + c·m/n``, best first."""
-        addrs = [a for a, _ in hits]
-        keys = self.searcher.fast_field_values(KEY_FIELD, addrs)
-        among = Q.term_set_query(self._schema, KEY_FIELD, [int(x) for x in keys if x is not None])
-        matched = dict.fromkeys(((a.segment_ord, a.doc) for a in addrs), 0)
-        for word in words:
-            matching, _ = self._item(word, False)
-            if matching is None:
-                continue
-            for _, addr in self.searcher.search(Q.boolean_query([(MUST, matching), (MUST, among)]), len(addrs), count=False).hits:
+        """``hits`` re-scored by ``1 − c + c·m/n``, best first.
+
+        One query finds every hit's m: restricted to the hits' keys, word i
+        adds a constant 2^i, so a hit's score is the bit set of the words it
+        matches (exact in a float32 up to 24 words; more are counted 24 at a time).
+        """
+        keys = self.searcher.fast_field_values(KEY_FIELD, [a for a, _ in hits])
+        among = _silent(_any([Q.term_query(self._schema, KEY_FIELD, int(k), index_option="basic") for k in keys]))
+        matched = dict.fromkeys(((a.segment_ord, a.doc) for a, _ in hits), 0)
+        matching = [m for m in (self._item(w, False)[0] for w in words) if m is not None]
+        for start in range(0, len(matching), _FLAG_BITS):
+            flags = [(SHOULD, Q.const_score_query(m, float(1 << i))) for i, m in enumerate(matching[start : start + _FLAG_BITS])]
+            found = self.searcher.search(Q.boolean_query([(MUST, among), *flags]), len(hits), count=False).hits
+            for score, addr in found:
                 spot = (addr.segment_ord, addr.doc)
                 if spot in matched:
-                    matched[spot] += 1
+                    matched[spot] += int(score).bit_count()
         n = len(words)
         out = [(a, s * ((1.0 - c) + c * matched[(a.segment_ord, a.doc)] / n)) for a, s in hits]
         out.sort(key=lambda h: (-h[1], h[0].segment_ord, h[0].doc))
