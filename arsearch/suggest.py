@@ -287,16 +287,10 @@ def _cheap_edits(word: str, costs: Costs) -> Iterator[tuple[float, str]]:
 
 
 def _key_edits(word: str, costs: Costs) -> Iterator[tuple[float, str]]:
-    """Tier 2: a neighbouring key, or two confusable letters."""
+    """Tier 2: a neighbouring key."""
     for i, ch in enumerate(word):
         for c in KEYBOARD_NEIGHBOURS.get(ch, ""):
             yield costs.keyboard, word[:i] + c + word[i + 1 :]
-    spots = [(i, _CONFUSABLE_WITH[ch]) for i, ch in enumerate(word) if ch in _CONFUSABLE_WITH]
-    for a, (i, alts_i) in enumerate(spots):
-        for j, alts_j in spots[a + 1 :]:
-            for x in alts_i:
-                for y in alts_j:
-                    yield 2 * costs.confusable, word[:i] + x + word[i + 1 : j] + y + word[j + 1 :]
 
 
 def _insertions(word: str, costs: Costs) -> Iterator[tuple[float, str]]:
@@ -306,7 +300,19 @@ def _insertions(word: str, costs: Costs) -> Iterator[tuple[float, str]]:
             yield costs.dropped, word[:i] + c + word[i:]
 
 
-_TIERS = (_cheap_edits, _key_edits, _insertions)
+def _confusable_pairs(word: str, costs: Costs) -> Iterator[tuple[float, str]]:
+    """Tier 4: two confusable letters at once. The last tier: of the four, it
+    gives the right word least often per lookup (it is two errors), so it
+    gets only the budget the others leave."""
+    spots = [(i, _CONFUSABLE_WITH[ch]) for i, ch in enumerate(word) if ch in _CONFUSABLE_WITH]
+    for a, (i, alts_i) in enumerate(spots):
+        for j, alts_j in spots[a + 1 :]:
+            for x in alts_i:
+                for y in alts_j:
+                    yield 2 * costs.confusable, word[:i] + x + word[i + 1 : j] + y + word[j + 1 :]
+
+
+_TIERS = (_cheap_edits, _key_edits, _insertions, _confusable_pairs)
 
 
 def _spellable(word: str) -> bool:
@@ -379,8 +385,9 @@ class Speller:
     or corrected): in practice when a part is unknown, or both are rare next
     to the joined word.
 
-    Candidates are looked up tier by tier (cheap edits; neighbouring keys,
-    confusable pairs and splits; dropped letters, commonest letters first),
+    Candidates are looked up tier by tier, the tiers that most often hold the
+    right word per lookup first (cheap edits; neighbouring keys and splits;
+    dropped letters, commonest letters first; two confusable letters),
     at most ``max_lookups`` new ``df`` lookups per word (its own term, clitic
     readings and splits come on top): this bounds the time a word can take,
     a lookup costing 10-50 µs against a Whoosh index (one hash lookup per

@@ -219,6 +219,26 @@ def test_full_search_finds_rare_dropped_letter() -> None:
     assert dict_speller({"محلول": 40}).suggest("محلو") == "محلول"
 
 
+def test_confusable_pairs_come_after_dropped_letters() -> None:
+    # two confusable letters at once are tried only with the budget the
+    # likelier errors leave: every dropped-letter candidate is looked up first
+    calls: list[str] = []
+    speller = Speller(ANALYZER, lambda t: calls.append(t) or 0, documents=1000, max_lookups=10_000)  # type: ignore[func-returns-value]
+    word = "مدصة"
+    assert speller.correct(word) is None
+    term = lambda w: ANALYZER.entry(w)[0]  # type: ignore[index]  # noqa: E731
+    others = {term(c) for tier in (suggest_module._cheap_edits, suggest_module._key_edits, suggest_module._insertions)
+              for _, c in tier(word, COSTS)}
+    pairs = {term(c) for _, c in suggest_module._confusable_pairs(word, COSTS)} - others
+    inserted = {term(c) for _, c in suggest_module._insertions(word, COSTS)}
+    assert pairs & set(calls)
+    assert max(calls.index(t) for t in inserted if t in calls) < min(calls.index(t) for t in pairs if t in calls)
+
+
+def test_confusable_pair_found_with_budget_to_spare() -> None:
+    assert dict_speller({"الضريبة": 40}, max_lookups=10_000).suggest("الظريبت") == "الضريبة"  # ظ for ض, ت for ة
+
+
 def test_custom_costs() -> None:
     cheap_drop = Costs(dropped=0.1)
     assert edit_cost("مدسة", "مدرسة", cheap_drop) == 0.1
