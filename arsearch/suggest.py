@@ -313,6 +313,11 @@ def _confusable_pairs(word: str, costs: Costs) -> Iterator[tuple[float, str]]:
 
 
 _TIERS = (_cheap_edits, _key_edits, _insertions, _confusable_pairs)
+#: The cheapest edit of each tier a good enough candidate lets the search skip.
+_TIER_CHEAPEST: dict[Callable[[str, Costs], Iterator[tuple[float, str]]], Callable[[Costs], float]] = {
+    _insertions: lambda c: c.dropped,
+    _confusable_pairs: lambda c: 2 * c.confusable,
+}
 
 
 def _spellable(word: str) -> bool:
@@ -391,7 +396,13 @@ class Speller:
     at most ``max_lookups`` new ``df`` lookups per word (its own term, clitic
     readings and splits come on top): this bounds the time a word can take,
     a lookup costing 10-50 µs against a Whoosh index (one hash lookup per
-    segment and text field).
+    segment and text field). The dropped letters and confusable pairs (the
+    tiers that spend most lookups per right word) are skipped when a
+    candidate already scores at most ``error_weight`` × the tier's cheapest
+    edit plus ``floor_rarity``: beating it would take a word in more than
+    ``10 ** -floor_rarity`` of the documents (3% for 1.5), and the few such
+    terms seldom sit one dropped letter away from a typo that has a cheaper
+    reading.
 
     Args:
         analyzer: the analyzer the index was built with.
@@ -401,6 +412,8 @@ class Speller:
         error_weight, affix_weight, clitic_penalty, rare_df: see above.
         max_cost: candidates whose edit costs more are not offered.
         max_lookups: new ``df`` lookups spent on one word's candidates at most.
+        floor_rarity: the rarity below which a later tier's candidate is not
+            expected (see above; None never skips a tier).
         cache_size: ``df`` answers (and corrected words) kept before each
             cache is emptied.
 
@@ -427,6 +440,7 @@ class Speller:
         rare_df: int = 10,
         max_cost: float = 1.6,
         max_lookups: int = 80,
+        floor_rarity: float | None = 1.5,
         cache_size: int = 200_000,
     ) -> None:
         self.analyzer = analyzer
@@ -439,6 +453,7 @@ class Speller:
         self.rare_df = rare_df
         self.max_cost = max_cost
         self.max_lookups = max_lookups
+        self.floor_rarity = floor_rarity
         self.cache_size = cache_size
         self._df: dict[str, int] = {}
         self._words: dict[str, Correction | None] = {}
@@ -532,6 +547,10 @@ class Speller:
         found: list[tuple[float, float, int, str]] = []  # (score, cost, -df, text)
         budget_end = self.lookups + self.max_lookups
         for tier in _TIERS:
+            cheapest = _TIER_CHEAPEST.get(tier)
+            if found and cheapest is not None and self.floor_rarity is not None:
+                if min(found)[0] <= weight * cheapest(costs) + self.floor_rarity:
+                    break  # no candidate of this tier or the next can plausibly score lower
             for cost, cand in tier(word, costs):
                 if cand in seen or cost > self.max_cost:
                     continue

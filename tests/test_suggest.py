@@ -239,6 +239,33 @@ def test_confusable_pair_found_with_budget_to_spare() -> None:
     assert dict_speller({"الضريبة": 40}, max_lookups=10_000).suggest("الظريبت") == "الضريبة"  # ظ for ض, ت for ة
 
 
+def test_good_cheap_candidate_skips_dropped_letters() -> None:
+    # تونسس → تونس (a doubled letter, df 300 of 1000) scores 3 × 0.4 + 0.52:
+    # a dropped letter (3 × 0.6 + rarity) would need a word in over 3% of the
+    # documents to beat it, so with floor_rarity 1.5 none is looked up
+    def lookups(floor: float | None) -> list[str]:
+        calls: list[str] = []
+        terms = {"تونس": 300}
+        speller = Speller(ANALYZER, lambda t: calls.append(t) or terms.get(t, 0), documents=1000, floor_rarity=floor)  # type: ignore[func-returns-value]
+        assert speller.suggest("تونسس") == "تونس"
+        return calls
+
+    assert not _inserted_only("تونسس") & set(lookups(1.5))
+    assert _inserted_only("تونسس") & set(lookups(None))
+    # a poor candidate (مدرصة → مدرسة at df 1) does not stop the search
+    calls: list[str] = []
+    speller = Speller(ANALYZER, lambda t: calls.append(t) or (1 if t == "مدرس" else 0), documents=1000)  # type: ignore[func-returns-value]
+    assert speller.suggest("مدرصة") == "مدرسة"
+    assert _inserted_only("مدرصة") & set(calls)
+
+
+def _inserted_only(word: str) -> set[str]:
+    """The terms only a dropped letter put back into ``word`` gives."""
+    term = lambda w: ANALYZER.entry(w)[0]  # type: ignore[index]  # noqa: E731
+    others = {term(c) for tier in (suggest_module._cheap_edits, suggest_module._key_edits) for _, c in tier(word, COSTS)}
+    return {term(c) for _, c in suggest_module._insertions(word, COSTS)} - others - {word}
+
+
 def test_custom_costs() -> None:
     cheap_drop = Costs(dropped=0.1)
     assert edit_cost("مدسة", "مدرسة", cheap_drop) == 0.1
