@@ -272,6 +272,49 @@ def test_custom_costs() -> None:
     assert dict_speller({"مدرسة": 10}, costs=cheap_drop).correct("مدسة").cost == 0.1  # type: ignore[union-attr]
 
 
+# -- Speller over surface forms --------------------------------------------------------------
+
+#: Written words (normalized) -> documents; the stems of the typos below are known.
+SURFACE_VOCAB = {"الدوليه": 300, "جويه": 80, "للاعلان": 40, "بينهم": 200, "تونس": 300, "الحكومه": 400, "القوات": 90}
+
+
+def surface_speller(**kwargs: object) -> Speller:
+    return Speller.over_surface_forms(ANALYZER, lambda w: SURFACE_VOCAB.get(w, 0), documents=1000, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "typo, expected",
+    [
+        ("الدوية", "الدولية"),  # dropped ل: stem دو, another word's
+        ("كوية", "جوية"),  # ك for ج: stem كو
+        ("للعلان", "للاعلان"),  # dropped ا: stem عل
+        ("بيينهم", "بينهم"),  # doubled ي: stem بي
+        ("الغوات", "القوات"),  # غ for ق: stem غو
+        ("تونسس", "تونس"),
+    ],
+)
+def test_surface_forms_correct_typos_with_known_stems(typo: str, expected: str) -> None:
+    stem_terms: dict[str, int] = {}
+    for word, df in SURFACE_VOCAB.items():
+        stem_terms[ANALYZER.entry(word)[0]] = df  # type: ignore[index]
+    stem_terms[ANALYZER.entry(typo)[0]] = 50  # type: ignore[index]  # the typo's stem is some other word's
+    over_stems = Speller(ANALYZER, lambda t: stem_terms.get(t, 0), documents=1000)
+    assert over_stems.suggest(typo) is None  # spelled fine, as far as stems tell
+    assert surface_speller().suggest(typo) == expected
+
+
+def test_surface_forms_keep_clitics_and_known_words() -> None:
+    speller = surface_speller()
+    assert speller.suggest("بتونس والحكومة") is None  # ب + تونس, و + الحكومة: new inflections, not typos
+    assert speller.suggest("الحكومة القوات") is None
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(sorted(SURFACE_VOCAB)), min_size=1, max_size=4))
+def test_surface_vocabulary_queries_are_left_alone(words: list[str]) -> None:
+    assert surface_speller().suggest(" ".join(words)) is None
+
+
 # -- edit_cost ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(
