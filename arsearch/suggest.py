@@ -29,6 +29,11 @@ How a query is corrected:
 4. Each reading is scored with :data:`COSTS` (the edit) against the document
    frequency of the word it gives (see :class:`Speller`); the lowest score wins.
 
+``df`` is asked about the analyzer's terms: light stems, for an arsearch
+index. A stem is shared by many words, so a typo whose stem is another
+word's looks spelled fine; :meth:`Speller.over_surface_forms` is the same
+speller over written words, for an index that keeps them.
+
 Example:
     >>> from arsearch.analysis import Analyzer
     >>> vocab = {"تونس": 120, "عاصم": 40, "رئيس": 300}  # term -> document frequency
