@@ -32,6 +32,7 @@ from .errors import (
     IndexExistsError,
     IndexLockedError,
     IndexNotFoundError,
+    IndexWriteError,
     QueryError,
 )
 from . import engines as _engines
@@ -215,8 +216,12 @@ class Index:
         store = kind.create(p, resolved, analyzer, ranking)
         meta = _meta(resolved, analyzer, ranking, engine)
         tmp = p / (META_FILE + ".tmp")
-        tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
-        os.replace(tmp, p / META_FILE)
+        try:
+            tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+            os.replace(tmp, p / META_FILE)
+        except OSError as e:
+            store.close()
+            raise IndexWriteError(f"cannot create an index at {p}: {e.strerror or e}", e.errno) from e
         return cls(store, resolved, analyzer, ranking, p)
 
     @classmethod
@@ -259,6 +264,8 @@ class Index:
             raise IndexNotFoundError(f"no arsearch index at {p}")
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            if not isinstance(meta, dict):
+                raise TypeError(f"a JSON {type(meta).__name__}, not an object")
             if meta.get("format") != FORMAT_VERSION:
                 raise IncompatibleIndexError(
                     f"index at {p} has format {meta.get('format')!r}, this arsearch reads {FORMAT_VERSION}; "
@@ -274,10 +281,12 @@ class Index:
             engine = meta.get("engine", "whoosh")  # indexes from before the engine choice are Whoosh's
             if not isinstance(engine, str):
                 raise TypeError(f"engine {engine!r}")
-        except (ValueError, KeyError, TypeError) as e:
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
             if isinstance(e, IncompatibleIndexError):
                 raise
             raise IncompatibleIndexError(f"index metadata at {meta_path} is unreadable ({e}); rebuild the index") from e
+        except OSError as e:  # unreadable (permissions), or gone since the check above
+            raise ArsearchError(f"cannot read the index metadata at {meta_path}: {e.strerror or e}") from e
         if engine not in ENGINES:
             raise IncompatibleIndexError(
                 f"index at {p} was built by engine {engine!r}; this arsearch has {', '.join(ENGINES)}"
@@ -310,7 +319,7 @@ class Index:
         if exc_type is None:
             self.commit()
         else:
-            self.cancel()
+            self._cancel_after(exc)  # the caller's error propagates, not cancel's
 
     def close(self) -> None:
         """Cancel uncommitted writes and release files."""
@@ -435,8 +444,8 @@ class Index:
                         self._store.begin(procs)
                     if progress is not None and count % 100 == 0:
                         progress(count)
-            except BaseException:
-                self.cancel()
+            except BaseException as e:
+                self._cancel_after(e)
                 raise
             self.commit()
         if progress is not None:
@@ -455,6 +464,15 @@ class Index:
         """Drop pending (uncommitted) writes and release the write lock."""
         with self._lock:
             self._store.cancel()
+
+    def _cancel_after(self, error: BaseException | None) -> None:
+        """Cancel because of ``error``: if cancelling fails too, note that on ``error``
+        (which the caller re-raises) instead of replacing it."""
+        try:
+            self.cancel()
+        except Exception as e:  # noqa: BLE001 - the first error is the one to report
+            if error is not None:
+                error.add_note(f"arsearch: cancelling the pending writes also failed: {type(e).__name__}: {e}")
 
     # -- reading -------------------------------------------------------------------
     def _reader(self) -> Reader:
