@@ -20,7 +20,15 @@ from typing import Any
 import tantivy
 
 from ...analysis import Analyzer
-from ...errors import ArsearchError, DocumentError, IncompatibleIndexError, IndexLockedError, IndexNotFoundError, SchemaError
+from ...errors import (
+    ArsearchError,
+    DocumentError,
+    IncompatibleIndexError,
+    IndexLockedError,
+    IndexNotFoundError,
+    IndexWriteError,
+    SchemaError,
+)
 from ...fields import ID_FIELD, Field, Ranking
 from .schema import DocAnalyzer, build_schema
 from .search import TantivyReader
@@ -127,7 +135,7 @@ class TantivyStore:
                     break
                 except ValueError as e:
                     if "LockBusy" not in str(e):
-                        raise ArsearchError(f"cannot write the index at {self.path} ({e})") from e
+                        raise IndexWriteError(f"cannot write the index at {self.path} ({e})") from e
                     if time.monotonic() >= deadline:
                         raise IndexLockedError(
                             f"another writer is working on the index{' at ' + str(self.path) if self.path else ''}; "
@@ -207,7 +215,9 @@ class TantivyStore:
         except BaseException as e:
             self.cancel()
             if isinstance(e, (ValueError, OSError)):
-                raise ArsearchError(f"cannot commit to the index at {self.path} ({e}); the last commit is kept") from e
+                raise IndexWriteError(
+                    f"cannot commit to the index at {self.path} ({e}); the last commit is kept", getattr(e, "errno", None)
+                ) from e
             raise
         finally:
             self._stop_pool()
