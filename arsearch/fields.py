@@ -161,6 +161,13 @@ def resolve_fields(fields: Mapping[str, str | Field] | None) -> dict[str, Field]
     return out
 
 
+#: An index field of every text field's words as written (normalized, not
+#: stemmed), for document frequencies only: the speller's vocabulary (a light
+#: stem is shared by too many words to tell a typo from a word). Indexes
+#: created before it have none (their metadata says so).
+VOCABULARY_FIELD = "all__words"
+
+
 def rep_field(representation: str) -> str:
     """Index field holding every text field of a document under ``representation``."""
     return f"all__{representation}"

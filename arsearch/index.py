@@ -37,7 +37,7 @@ from .errors import (
 )
 from . import engines as _engines
 from .engines import ENGINES, Reader, Store, store_class
-from .fields import DEFAULT_RANKING, ID_FIELD, Field, Ranking, resolve_fields
+from .fields import DEFAULT_RANKING, ID_FIELD, VOCABULARY_FIELD, Field, Ranking, resolve_fields
 from .filters import compile_filter
 from .highlight import FORMATS, NEAR_FORMATS, Match, QueryMatcher, highlight_matches
 from .query import build_plan, truncate_query
@@ -598,7 +598,17 @@ class Index:
                         return 0
                     return max((engine.df(f, term) for f in fields), default=0)
 
-                cached = self._speller = (engine, Speller(self.analyzer, df, documents=engine.n))
+                speller = Speller(self.analyzer, df, documents=engine.n)
+                if engine.has_field(VOCABULARY_FIELD):
+                    # over the words as written (a typo that is another word's stem is still no
+                    # word), falling back to stems for a word the index never writes that way
+                    words = [VOCABULARY_FIELD]
+
+                    def surface_df(word: str) -> int:
+                        return engine.df(VOCABULARY_FIELD, word) if engine.has_term(word, words) else 0
+
+                    speller = Speller.over_surface_forms(self.analyzer, surface_df, documents=engine.n, fallback=speller)
+                cached = self._speller = (engine, speller)
             return cached[1].suggest(truncate_query(_clean_query(query)))
 
     def _search_fields(self, fields: Sequence[str] | None) -> list[str]:

@@ -448,8 +448,13 @@ class Speller:
         max_lookups: int = 80,
         floor_rarity: float | None = 1.5,
         cache_size: int = 200_000,
+        fallback: Speller | None = None,
     ) -> None:
         self.analyzer = analyzer
+        #: Asked for a word this speller's vocabulary does not hold at all and
+        #: cannot correct (a speller over stems, under one over written words:
+        #: مدرشة when only المدرسة is written, never مدرسة).
+        self.fallback = fallback
         self._df_fn = df
         self.documents = max(int(documents), 1)
         self.costs = costs
@@ -554,6 +559,8 @@ class Speller:
                 typed = self._rarity(bare, e[0], d) if d else self._inflection_rarity(bare)
                 if best is not None and best.score < typed:
                     result = best
+                elif not d and self.fallback is not None:
+                    result = self.fallback.correct(bare)
             elif bare.endswith(TEH):
                 result = self._final_teh(bare, e[0], d)
         if len(self._words) >= self.cache_size:

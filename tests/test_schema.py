@@ -319,9 +319,19 @@ def test_ranking_accepts_ngram_representations() -> None:
 def test_schema_has_one_field_per_representation() -> None:
     ranking = Ranking(representations=(("isri", 0.3), ("ngram4", 0.7)))
     schema = build_schema(resolve_fields(None), DEFAULT_ANALYZER, ranking)
-    assert sorted(schema.names()) == ["all__isri", "all__ngram4", "body", "id", "title"]
+    assert sorted(schema.names()) == ["all__isri", "all__ngram4", "all__words", "body", "id", "title"]
+    assert sorted(build_schema(resolve_fields(None), DEFAULT_ANALYZER, ranking, vocabulary=False).names()) == [
+        "all__isri", "all__ngram4", "body", "id", "title"
+    ]
     assert schema["all__ngram4"].ngram == 4 and not schema["all__ngram4"].format.supports("positions")
     assert schema["all__isri"].ngram == 0 and schema["all__isri"].analyzer.analyzer.stemmer == "isri"
+
+
+def test_vocabulary_field_indexes_every_word_as_written() -> None:
+    schema = build_schema(resolve_fields(None), DEFAULT_ANALYZER, Ranking())
+    postings = {t.decode(): freq for t, freq, _w, _ in schema["all__words"].index("المدرسةُ والمدرسة في المدرسة")}
+    assert postings == {"المدرسه": 2, "والمدرسه": 1, "في": 1}  # normalized, not stemmed; stop words kept
+    assert not schema["all__words"].format.supports("positions")
 
 
 def test_ngram_field_indexes_the_grams_of_unstemmed_words() -> None:

@@ -392,3 +392,22 @@ def test_module_does_not_import_whoosh() -> None:
         for alias in node.names
     ]
     assert not [m for m in imported if "whoosh" in m]
+
+
+def test_a_typo_with_another_words_stem_is_corrected_from_the_written_words() -> None:
+    """الدوية has the light stem of دوي (a bang): over stems it looks spelled
+    fine; the index's words as written know no الدوية."""
+    index = Index.memory(ranking=Ranking())
+    with index:
+        for i in range(6):
+            index.add({"id": str(i), "body": "قالت المنظمة الدولية للهجرة"})
+        index.add({"id": "bang", "body": "سمع دوي انفجار"})
+    assert ANALYZER.entry("الدوية") == ANALYZER.entry("دوي")  # the same stem
+    assert index.suggest("المنظمة الدوية") == "المنظمة الدولية"
+    assert index.suggest("سمع دوي") is None
+
+
+def test_a_word_never_written_alone_falls_back_to_stems(ix: Index) -> None:
+    """مدرسة is written only as المدرسة in the index: the written words cannot
+    correct مدرشة, its stem can."""
+    assert ix.suggest("مدرشة") == "مدرسة"

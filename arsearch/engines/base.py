@@ -44,6 +44,9 @@ class Reader(Protocol):
     def df(self, field: str, term: str) -> int:
         """Documents holding ``term`` in ``field``."""
 
+    def has_field(self, field: str) -> bool:
+        """Whether the index has this field (older indexes lack newer internal fields)."""
+
     def top(
         self, plan: Plan, k: int, conditions: Sequence[Condition] | None = None
     ) -> tuple[list[tuple[DocRef, float]], int]:

@@ -20,7 +20,7 @@ from typing import Any
 import tantivy
 
 from ...analysis import Analyzer
-from ...fields import ID_FIELD, Field, Ranking, rep_field
+from ...fields import ID_FIELD, VOCABULARY_FIELD, Field, Ranking, rep_field
 
 __all__ = ["build_schema", "DocAnalyzer", "doc_from_json", "DOC_FIELD", "KEY_FIELD"]
 
@@ -50,6 +50,8 @@ def build_schema(fields: Mapping[str, Field], ranking: Ranking) -> Any:
     for rep_name, _weight in ranking.representations:
         # one field per representation over all text fields; frequencies, no positions
         sb.add_text_field(rep_field(rep_name), tokenizer_name=WORDS, index_option="freq")
+    # the speller's vocabulary: every word as written, normalized; documents only
+    sb.add_text_field(VOCABULARY_FIELD, tokenizer_name=WORDS, index_option="basic")
     return sb.build()
 
 
@@ -84,6 +86,7 @@ class DocAnalyzer:
         self.text_fields = [n for n, f in fields.items() if f.kind == "text"]
         self.stored = {n for n, f in fields.items() if f.stored}
         self.reps = [(rep_field(name), *analyzer.for_representation(name)) for name, _w in ranking.representations]
+        self.reps.append((VOCABULARY_FIELD, analyzer.with_stemmer("none"), 0))
 
     def __call__(self, doc: Mapping[str, Any]) -> tuple[str, list[tuple[str, str]], list[tuple[str, Any]], bytes]:
         """(id, [(index field, space-joined terms)], [(field, value)], stored JSON)."""

@@ -76,6 +76,13 @@ class TantivyReader:
             value = self._df[key] = int(self.searcher.doc_freq(field, term))
         return value
 
+    def has_field(self, field: str) -> bool:
+        try:
+            self.searcher.doc_freq(field, "")
+        except ValueError:  # "Field … is not defined in the schema"
+            return False
+        return True
+
     def has_term(self, term: str, fields: Sequence[str]) -> bool:
         return any(self.df(f, term) for f in fields)
 

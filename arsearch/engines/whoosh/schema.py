@@ -36,7 +36,7 @@ from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ...analysis import Analyzer
-from ...fields import DEFAULT_FIELDS, DEFAULT_RANKING, ID_FIELD, Field, Ranking, rep_field, resolve_fields
+from ...fields import DEFAULT_FIELDS, DEFAULT_RANKING, ID_FIELD, VOCABULARY_FIELD, Field, Ranking, rep_field, resolve_fields
 from .analysis import ArabicTokenizer
 from .private import _INT_SIZE, _lenfield
 
@@ -439,8 +439,9 @@ class ArabicCodec(W3Codec):  # type: ignore[misc]
         )
 
 
-def build_schema(fields: Mapping[str, Field], analyzer: Analyzer, ranking: Ranking) -> wf.Schema:
-    """The Whoosh schema for the declared fields and ranking representations."""
+def build_schema(fields: Mapping[str, Field], analyzer: Analyzer, ranking: Ranking, vocabulary: bool = True) -> wf.Schema:
+    """The Whoosh schema for the declared fields and ranking representations
+    (and the speller's vocabulary field, unless not ``vocabulary``)."""
     schema = wf.Schema()
     schema.add(ID_FIELD, wf.ID(unique=True, stored=True))
     for name, f in fields.items():
@@ -460,4 +461,6 @@ def build_schema(fields: Mapping[str, Field], analyzer: Analyzer, ranking: Ranki
         # (phrases use the text fields).
         rep, n = analyzer.for_representation(rep_name)
         schema.add(rep_field(rep_name), ArabicText(rep, phrase=False, ngram=n))
+    if vocabulary:  # every word as written, normalized: frequencies only
+        schema.add(VOCABULARY_FIELD, ArabicText(analyzer.with_stemmer("none"), phrase=False))
     return schema

@@ -351,6 +351,9 @@ class Engine:
         return False
 
     @_damage_is_an_error
+    def has_field(self, field: str) -> bool:
+        return field in self.searcher.schema
+
     def df(self, field: str, term: str) -> int:
         key = (field, term)
         value = self._df.get(key)

@@ -25,7 +25,7 @@ from ...errors import (
     IndexNotFoundError,
     IndexWriteError,
 )
-from ...fields import ID_FIELD, Field, Ranking, rep_field
+from ...fields import ID_FIELD, VOCABULARY_FIELD, Field, Ranking, rep_field
 from . import unpickle
 from .schema import ArabicCodec, build_schema
 from .search import Engine
@@ -121,6 +121,7 @@ class WhooshStore:
         self.lock_timeout = lock_timeout
         self._text_fields = [n for n, f in fields.items() if f.kind == "text"]
         self._ranking = ranking
+        self._vocabulary = VOCABULARY_FIELD in wix.schema  # indexes created before it have none
         self._writer: Any = None
         self._deleter: Any = None  # a searcher over the committed segments, for deletions
         # The batch's bookkeeping for unique ids (see write): the ids written
@@ -201,6 +202,10 @@ class WhooshStore:
 
     def _whoosh_doc(self, doc: Mapping[str, Any]) -> dict[str, Any]:
         out = dict(doc)
+        if self._vocabulary:
+            combined = "\n".join(out[n] for n in self._text_fields if n in out)
+            if combined:
+                out[VOCABULARY_FIELD] = combined
         if self._ranking.representations:
             # The representations index all text fields together (in declaration order).
             combined = "\n".join(out[n] for n in self._text_fields if n in out)
