@@ -30,7 +30,6 @@ from .errors import (
     DocumentError,
     IncompatibleIndexError,
     IndexExistsError,
-    IndexLockedError,
     IndexNotFoundError,
     QueryError,
 )
