@@ -12,12 +12,14 @@ import pytest
 from arsearch import (
     Analyzer,
     DocumentError,
+    Field,
     IncompatibleIndexError,
     Index,
     IndexExistsError,
     IndexLockedError,
     IndexNotFoundError,
     QueryError,
+    Ranking,
 )
 from arsearch.index import META_FILE
 
@@ -269,9 +271,31 @@ def test_required_word_ranks_first(memory_index: Index) -> None:
     assert ranked(memory_index, "+مستشفى مدرسة")[0] == "hospital"
 
 
-def test_title_boost_ranks_title_match_first(memory_index: Index) -> None:
-    # tatweel has مدرسة in its title (boost 2) and body; the others only in the body.
-    assert ranked(memory_index, "مدرسة")[0] == "tatweel"
+#: Two documents with the same words, مدرسة in the title of one and the body of the other.
+BOOST_DOCS = [
+    {"id": "in-title", "title": "مدرسة القرية", "body": "افتتح مستشفى جديد"},
+    {"id": "in-body", "title": "مستشفى جديد", "body": "افتتح مدرسة القرية"},
+    *({"id": f"filler-{i}", "title": "خبر", "body": "نص آخر عن الطقس"} for i in range(5)),
+]
+
+
+def _boosted_scores(title_boost: float) -> dict[str, float]:
+    ix = Index.memory({"title": Field("text", boost=title_boost), "body": "text"}, ranking=Ranking())
+    with ix:
+        ix.add_many(BOOST_DOCS)
+    return {h.id: h.score for h in ix.search("مدرسة")}
+
+
+def test_title_boost_ranks_title_match_first() -> None:
+    """The title's boost decides which of two otherwise alike documents ranks
+    first, and scales the title's part of the score by exactly that boost."""
+    plain, up, down = _boosted_scores(1.0), _boosted_scores(2.0), _boosted_scores(0.5)
+    assert set(plain) == set(up) == set(down) == {"in-title", "in-body"}
+    assert up["in-title"] > up["in-body"]  # boost 2: the title match wins
+    assert down["in-title"] < down["in-body"]  # boost 0.5: the body match wins
+    assert up["in-title"] == pytest.approx(2.0 * plain["in-title"])
+    assert down["in-title"] == pytest.approx(0.5 * plain["in-title"])
+    assert up["in-body"] == down["in-body"] == plain["in-body"]  # the body's score does not move
 
 
 def test_scores_are_descending(memory_index: Index) -> None:
