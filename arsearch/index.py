@@ -322,6 +322,7 @@ class Index:
             doc_id = str(doc_id)
         if not isinstance(doc_id, str) or not doc_id.strip():
             raise DocumentError(f"a document needs a non-empty string 'id' (got {doc_id!r})")
+        _check_id(doc_id)
         clean_id = _clean_text(doc_id, ID_FIELD, doc_id)
         if not clean_id.strip():
             raise DocumentError(f"a document needs a non-empty string 'id' (got {doc_id!r})")
@@ -359,6 +360,7 @@ class Index:
 
     def add(self, doc: Mapping[str, Any]) -> None:
         """Add a document (a mapping with ``id`` and declared fields) to the pending batch.
+        An ``id`` holding NUL raises :class:`DocumentError` (NULs in text fields are dropped).
 
         The id is unique: a document with the same id, committed or pending,
         is replaced (at commit), so the last one added wins.
@@ -374,9 +376,11 @@ class Index:
 
     def delete(self, doc_id: str) -> int:
         """Delete the document with this id, committed or pending (at commit);
-        returns how many matched (0 or 1)."""
+        returns how many matched (0 or 1). An id holding NUL raises
+        :class:`DocumentError`, as it does in :meth:`add`."""
         if not isinstance(doc_id, str):
             raise DocumentError(f"delete() takes a str id, not {type(doc_id).__name__}")
+        _check_id(doc_id)
         with self._lock:
             return self._store.delete(doc_id)
 
@@ -625,6 +629,12 @@ def _meta(fields: Mapping[str, Field], analyzer: Analyzer, ranking: Ranking, eng
         "fields": {n: {"kind": f.kind, "stored": f.stored, "boost": f.boost} for n, f in fields.items()},
         "ranking": ranking.to_json(),
     }
+
+
+def _check_id(doc_id: str) -> None:
+    """Refuse an id holding NUL: stored without it, it could not be found or deleted by the id given."""
+    if "\x00" in doc_id:
+        raise DocumentError(f"document id {doc_id!r} contains a NUL character (\\x00); ids cannot hold NUL")
 
 
 def _clean_text(value: str, name: str, doc_id: str) -> str:

@@ -266,15 +266,27 @@ def test_huge_int_in_numeric_field_is_a_document_error(ix: Index, index_path: Pa
     assert_writable(ix, index_path, "after-overflow")
 
 
-def test_id_made_only_of_nul_characters_is_refused(ix: Index, index_path: Path) -> None:
-    """NULs are dropped from ids: an id that is nothing but NULs must not become ''."""
-    try:
-        ix.add({"id": "\x00\x00", "body": "الحصاد"})
-        ix.commit()
-    except DocumentError:
-        pass
-    assert "" not in ix
-    assert "" not in {h.id for h in ix.search("الحصاد")}
+@pytest.mark.parametrize("doc_id", ["a\x00b", "\x00\x00", "\x00b1", "b1\x00"])
+def test_an_id_holding_nul_is_refused_by_add_and_delete(ix: Index, index_path: Path, doc_id: str) -> None:
+    """An id with NUL was stored without it, so get() and delete() with the id
+    given missed it: add() and delete() refuse it, and nothing is stored."""
+    with pytest.raises(DocumentError, match="NUL"):
+        ix.add({"id": doc_id, "body": "الحصاد"})
+    with pytest.raises(DocumentError, match="NUL"):
+        ix.delete(doc_id)
+    ix.commit()
+    assert ix.get(doc_id) is None and doc_id not in ix
+    assert ids(ix, "الحصاد") == set()
+    assert ix.get("b1") is not None  # delete("b1\x00") did not delete b1
+    assert_writable(ix, index_path, "after-nul-id")
+
+
+def test_add_many_reports_an_id_holding_nul_and_keeps_the_rest(ix: Index) -> None:
+    errors: list[str] = []
+    docs = [{"id": "n1", "body": "الحصاد"}, {"id": "n\x002", "body": "الحصاد"}, {"id": "n3", "body": "الحصاد"}]
+    assert ix.add_many(docs, on_error=lambda doc, e: errors.append(str(e))) == 2
+    assert ids(ix, "الحصاد") == {"n1", "n3"}
+    assert len(errors) == 1 and "NUL" in errors[0] and "'n\\x002'" in errors[0], errors
 
 
 def test_search_on_an_empty_index_finds_nothing(index_path: Path) -> None:
