@@ -36,7 +36,7 @@ from .errors import (
 from .engines import DEFAULT_ENGINE, ENGINES, Reader, Store, store_class
 from .fields import DEFAULT_RANKING, ID_FIELD, Field, Ranking, resolve_fields
 from .filters import compile_filter
-from .highlight import FORMATS, NEAR_FORMATS, Match, QueryMatcher, highlight_matches
+from .highlight import FORMATS, MAX_SCAN_TOTAL, NEAR_FORMATS, Match, QueryMatcher, highlight_matches
 from .query import build_plan, truncate_query
 from .suggest import Speller
 
@@ -546,7 +546,8 @@ class Index:
                 explain = functools.partial(_explain, dict(stored), matchers, self.analyzer)
                 doc_id = stored.pop(ID_FIELD)
                 hits.append(Hit(doc_id, score, stored, rank, render, _render_title=render_title, _explain=explain))
-        return Results(query, hits, int(total), offset, (time.perf_counter() - t0) * 1000, plan.warnings,
+        warnings = plan.warnings + _long_text_warnings(hits, self.text_fields)
+        return Results(query, hits, int(total), offset, (time.perf_counter() - t0) * 1000, warnings,
                        functools.partial(self.suggest, query))
 
     def suggest(self, query: str) -> str | None:
@@ -666,6 +667,17 @@ def _snippet(
             return out
         first = first or out
     return first
+
+
+def _long_text_warnings(hits: Sequence[Hit], fields: Sequence[str]) -> tuple[str, ...]:
+    """A warning for each text of a hit longer than the highlighter scans for its snippet."""
+    return tuple(
+        f"document {hit.id!r}: its {name} has {len(text):,} characters; a match past the first "
+        f"{MAX_SCAN_TOTAL:,} is not marked in its snippet"
+        for hit in hits
+        for name in fields
+        if isinstance(text := hit.fields.get(name), str) and len(text) > MAX_SCAN_TOTAL
+    )
 
 
 def _explain(stored: Mapping[str, Any], matchers: Mapping[str, QueryMatcher], analyzer: Analyzer) -> list[Match]:

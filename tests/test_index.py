@@ -11,6 +11,7 @@ import pytest
 
 from arsearch import (
     Analyzer,
+    FAST_RANKING,
     DocumentError,
     Field,
     IncompatibleIndexError,
@@ -21,7 +22,9 @@ from arsearch import (
     QueryError,
     Ranking,
 )
+from arsearch.highlight import MAX_SCAN_TOTAL
 from arsearch.index import META_FILE
+from arsearch.query import MAX_CLAUSES
 
 from tests.conftest import ALL_IDS, DOCS, FIELDS
 
@@ -776,4 +779,39 @@ def test_optimize_without_pending_writes_merges_with_arsearchs_codec(tmp_path: P
     assert len(segments) == 1
     assert isinstance(segments[0].codec(), ArabicCodec)
     assert sorted(h.id for h in ix.search("الخبر")) == ["0", "1", "2"]
+    ix.close()
+
+
+# -- limits are reported, not silent (issue #14) ---------------------------------------
+
+FILLER_QUERY = " ".join(["حشو"] * 70)
+
+
+def test_a_query_word_past_the_clause_limit_is_reported(memory_index: Index) -> None:
+    """70 filler words then المكتبة: the word past the 64th clause is not
+    searched, and Results.warnings says so; the other order finds it, unwarned."""
+    cut = memory_index.search(FILLER_QUERY + " المكتبة")
+    assert cut.total == 0
+    assert cut.warnings == (f"the query was cut to its first {MAX_CLAUSES} words, phrases and prefixes (7 more not searched)",)
+    whole = memory_index.search("المكتبة " + FILLER_QUERY)
+    assert "diacritized" in {h.id for h in whole}
+    assert len(whole.warnings) == 1  # the fillers past the limit: reported, though the word was found
+    assert memory_index.search("المكتبة").warnings == ()
+
+
+def test_a_hit_longer_than_the_snippet_scan_is_reported(index_path: Path) -> None:
+    """A match past MAX_SCAN_TOTAL characters is not marked in the snippet:
+    the hit's text length is reported in Results.warnings."""
+    ix = Index.create(index_path, ranking=FAST_RANKING)
+    filler = "نص عادي " * (MAX_SCAN_TOTAL // len("نص عادي ") + 1)
+    with ix:
+        ix.add({"id": "long", "title": "عنوان", "body": filler + "المكتبة"})
+        ix.add({"id": "short", "title": "عنوان", "body": "ذهب الطلاب إلى المكتبة"})
+    results = ix.search("المكتبة", snippet_format="text")
+    assert {h.id: "[المكتبة]" in h.snippet for h in results} == {"long": False, "short": True}
+    assert results.warnings == (
+        f"document 'long': its body has {len(filler) + len('المكتبة'):,} characters; "
+        f"a match past the first {MAX_SCAN_TOTAL:,} is not marked in its snippet",
+    )
+    assert ix.search("الطلاب").warnings == ()  # the long document is not a hit
     ix.close()
