@@ -12,12 +12,16 @@ Commands (``arsearch COMMAND --help`` shows each one's options and an example):
 * ``unlock INDEX_DIR`` – clear a write lock no process holds.
 
 User errors print one line ``arsearch: error: <message>`` on stderr and exit
-with 2 (bad usage) or 1 (anything else), never a traceback.
+with 2 (bad usage) or 1 (anything else), never a traceback. Every line
+printed shows control characters and bidi overrides as visible escapes
+(:mod:`arsearch.terminal`): a document, a file name or a query cannot send
+the terminal commands.
 """
 
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import os
 import sys
@@ -31,16 +35,20 @@ from .analysis import Analyzer
 from .errors import ArsearchError, IndexLockedError, IndexNotFoundError, QueryError
 from .engines import DEFAULT_ENGINE, ENGINES, file_lock, store_class
 from .fields import Field, Ranking, resolve_fields
+from .highlight import FORMATS, NEAR_FORMATS
 from .index import META_FILE, Index
 from .seedcache import seeds_index
 from .sources import PROG, SUPPORTED, Feed, Reporter, collect, is_tty, one_line, os_reason
 from .stem import STEMMERS
+from .terminal import json_printable, printable, printable_except
 
 __all__ = ["main", "build_parser"]
 
 SNIPPET_FORMATS = ("html", "text", "ansi")
 
 BOLD, DIM, RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
+#: The escape sequences an ansi snippet may hold: its marks (the text's own are escaped).
+ANSI_MARKS = (*FORMATS["ansi"][:2], *NEAR_FORMATS["ansi"])
 
 
 class UsageError(Exception):
@@ -93,6 +101,7 @@ def _fail(message: str, status: int) -> int:
 
 def _stderr_line(line: str) -> None:
     stream = sys.stderr
+    line = printable(line)
     if is_tty(stream):
         line = "\r\x1b[K" + line  # over a progress line, if any
     print(line, file=stream, flush=True)
@@ -430,7 +439,7 @@ def cmd_unlock(args: argparse.Namespace) -> int:
     if not lock_path.exists():
         if not (path / META_FILE).is_file():
             raise IndexNotFoundError(f"no arsearch index at {path}")
-        print(f"no write lock in {path}: nothing to clear")
+        print(printable(f"no write lock in {path}: nothing to clear"))
         return 0
     lock = _file_lock(lock_path)
     if not lock.acquire(blocking=False):
@@ -451,7 +460,7 @@ def cmd_unlock(args: argparse.Namespace) -> int:
         lock.release()
     if not removed:  # Windows cannot remove a file that is open
         lock_path.unlink(missing_ok=True)
-    print(f"cleared a stale write lock: {lock_path} (no process held it)")
+    print(printable(f"cleared a stale write lock: {lock_path} (no process held it)"))
     return 0
 
 
@@ -484,10 +493,10 @@ def cmd_search(args: argparse.Namespace) -> int:
             "suggestion": suggestion,
             "hits": [_hit_json(hit, args.explain) for hit in results],
         }
-        print(json.dumps(payload, ensure_ascii=False), file=out)
+        print(json_printable(json.dumps(payload, ensure_ascii=False)), file=out)
         return 0
     if suggestion:
-        print(f"did you mean: {suggestion}", file=out)
+        print(f"did you mean: {printable(one_line(suggestion))}", file=out)
     if results.total == 0:
         print("no results", file=out)
         return 0
@@ -503,19 +512,26 @@ def cmd_search(args: argparse.Namespace) -> int:
     indent = " " * (width + 2)
     for hit in results:
         rank = f"{hit.rank:>{width}}."
-        line = f"{rank} {hit.id}"
+        doc_id = printable(one_line(html.escape(hit.id) if fmt == "html" else hit.id))
+        line = f"{rank} {doc_id}"
         score = f"score {hit.score:.3f}"
         print(file=out)
         print(f"{BOLD}{line}{RESET}  {DIM}{score}{RESET}" if ansi else f"{line}  {score}", file=out)
-        title = one_line(hit.title)
+        title = _marked_line(hit.title, fmt)
         if title.strip():
             print(f"{indent}{BOLD}{title}{RESET}" if ansi else f"{indent}{title}", file=out)
-        snippet = one_line(hit.snippet)
+        snippet = _marked_line(hit.snippet, fmt)
         if snippet:
             print(f"{indent}{snippet}", file=out)
         for line in _explain_lines(hit.explain()) if args.explain else []:
+            line = printable(one_line(line))
             print(f"{indent}{DIM}{line}{RESET}" if ansi else f"{indent}{line}", file=out)
     return 0
+
+
+def _marked_line(text: str, fmt: str) -> str:
+    """A snippet or title on one line, safe to print: an ansi one keeps its marks' colours."""
+    return printable_except(one_line(text), ANSI_MARKS) if fmt == "ansi" else printable(one_line(text))
 
 
 #: The CLI shows the did-you-mean suggestion when a query has fewer hits than this.
@@ -550,7 +566,7 @@ def _default_format(stream: Any) -> str:
 
 
 def _quote(query: str) -> str:
-    return f"\u201c{one_line(query)}\u201d"
+    return f"\u201c{printable(one_line(query))}\u201d"
 
 
 def _header(total: int, offset: int, shown: int, query: str, ms: float) -> str:
@@ -596,7 +612,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             }
         )
     if args.json:
-        print(json.dumps({"text": text, "analyzer": analyzer.version, "tokens": rows}, ensure_ascii=False))
+        print(json_printable(json.dumps({"text": text, "analyzer": analyzer.version, "tokens": rows}, ensure_ascii=False)))
         return 0
     if not rows:
         hint = "" if args.keep_stopwords else " (only stop words? try --keep-stopwords)"
@@ -612,7 +628,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         ]
         for r in rows
     ]
-    for line in _columns([header, *table], right=(0,)):
+    for line in _columns([header, *[[printable(cell) for cell in row] for row in table]], right=(0,)):
         print(line)
     return 0
 
@@ -650,7 +666,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     finally:
         ix.close()
     if args.json:
-        print(json.dumps(stats, ensure_ascii=False, indent=2))
+        print(json_printable(json.dumps(stats, ensure_ascii=False, indent=2)))
         return 0
     fields = ", ".join(f"{name} ({kind})" for name, kind in stats["fields"].items())
     terms = ", ".join(f"{name} {count:,}" for name, count in stats["terms"].items())
@@ -667,7 +683,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         ["analyzer", f"{analyzer['name']} {analyzer['version']}"],
         ["representations", reps],
     ]
-    for line in _columns(rows):
+    for line in _columns([[printable(one_line(cell)) for cell in row] for row in rows]):
         print(line)
     return 0
 
