@@ -24,10 +24,12 @@ import argparse
 import html
 import json
 import os
+import shutil
 import sys
+import tempfile
 import unicodedata
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,7 @@ from .index import META_FILE, Index
 from .seedcache import seeds_index
 from .sources import PROG, SUPPORTED, Feed, Reporter, collect, is_tty, one_line, os_reason
 from .stem import STEMMERS
+from .swap import replace_dir
 from .terminal import json_printable, printable, printable_except
 
 __all__ = ["main", "build_parser"]
@@ -162,7 +165,10 @@ Inputs:
   folders     searched recursively for the files above (hidden folders and
               the index folder itself are skipped)
 
-Documents whose id is already in the index replace the old version. Bad
+Documents whose id is already in the index replace the old version.
+--rebuild builds a new index (with the old one's fields and settings) in a
+hidden folder beside INDEX_DIR, then swaps it in at once; until then
+searches see the old index, and if the rebuild fails it is left as it was. Bad
 files and lines are reported on stderr, one line each, and skipped.
 Exit status: 0 if anything was indexed (or nothing was wrong), 1 if every
 input failed, 2 for usage errors.
@@ -245,7 +251,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("index_dir", metavar="INDEX_DIR", help="the index folder (created if missing)")
     p.add_argument("paths", metavar="PATH", nargs="+", help=f"{SUPPORTED} files, or folders holding them")
-    p.add_argument("--rebuild", action="store_true", help="recreate the index from scratch first")
+    p.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="recreate the index from scratch: built aside, then swapped in (readers see the old one until then)",
+    )
     p.add_argument("--procs", type=_positive_int, default=1, metavar="N", help="writer processes (default 1)")
     p.set_defaults(func=cmd_index)
 
@@ -324,14 +334,21 @@ def cmd_index(args: argparse.Namespace) -> int:
     if not sources and reporter.skipped:
         reporter.message(f"indexed 0 documents from 0 files ({reporter.skipped} skipped)")
         return _fail("nothing to index: every input was skipped", 1)
-    ix = _open_for_writing(index_dir, rebuild=args.rebuild)
+    aside = _Aside(index_dir) if args.rebuild and (index_dir / META_FILE).is_file() else None
     try:
-        feed = Feed(sources, ix.fields, reporter)
-        reporter.start()
-        count = ix.add_many(feed, update=True, procs=args.procs, progress=reporter.progress, on_error=feed.on_error)
+        ix = aside.create() if aside else _open_for_writing(index_dir)
+        try:
+            feed = Feed(sources, ix.fields, reporter)
+            reporter.start()
+            count = ix.add_many(feed, update=True, procs=args.procs, progress=reporter.progress, on_error=feed.on_error)
+        finally:
+            reporter.clear()
+            ix.close()
+        if aside and (count or not reporter.skipped):
+            aside.swap()
     finally:
-        reporter.clear()
-        ix.close()
+        if aside:
+            aside.discard()
     secs = reporter.elapsed()
     rate = count / secs if secs > 0 else float(count)
     reporter.message(
@@ -339,18 +356,46 @@ def cmd_index(args: argparse.Namespace) -> int:
         f"({reporter.skipped} skipped) in {secs:.2f} s ({rate:.0f} docs/s)"
     )
     if count == 0 and reporter.skipped:
-        return _fail("no documents indexed: every input was skipped", 1)
+        kept = "; the index was left as it was" if aside else ""
+        return _fail(f"no documents indexed: every input was skipped{kept}", 1)
     return 0
 
 
-def _open_for_writing(path: Path, rebuild: bool) -> Index:
-    """Open the index at ``path``, or create it (also when ``rebuild``)."""
+class _Aside:
+    """``--rebuild`` of an existing index: the new index is built in a hidden
+    sibling folder, under the old index's write lock (a write to the old
+    index meanwhile would be lost), then put in its place in one step
+    (:func:`~arsearch.swap.replace_dir`). Readers see the old index until
+    then; if the rebuild fails, the old index is left as it was."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.target = index_dir.resolve()  # a symbolic link keeps pointing at the index
+        self.folder: Path | None = None  # the new index, then (after swap) the old one
+        self._held = ExitStack()  # the old index's write lock
+
+    def create(self) -> Index:
+        fields, analyzer, ranking = _previous_settings(self.target)
+        self._held.enter_context(_write_lock(self.target))
+        self.folder = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.rebuild-", dir=self.target.parent))
+        return Index.create(self.folder, fields, analyzer=analyzer, ranking=ranking, engine=_engine_of(self.target))
+
+    def swap(self) -> None:
+        assert self.folder is not None
+        self.folder = replace_dir(self.folder, self.target)
+
+    def discard(self) -> None:
+        """Remove the folder aside (a failed rebuild, or the old index) and release the lock."""
+        try:
+            if self.folder is not None:
+                shutil.rmtree(self.folder, ignore_errors=True)
+        finally:
+            self._held.close()
+
+
+def _open_for_writing(path: Path) -> Index:
+    """Open the index at ``path``, or create it (``--rebuild`` of an existing one: :class:`_Aside`)."""
     if (path / META_FILE).is_file():
-        if not rebuild:
-            return Index.open(path)
-        fields, analyzer, ranking = _previous_settings(path)
-        with _write_lock(path):  # do not pull the index from under a running writer
-            return Index.create(path, fields, analyzer=analyzer, ranking=ranking, overwrite=True)
+        return Index.open(path)
     if path.exists() and not path.is_dir():
         raise ArsearchError(f"{path} exists and is not a folder")
     if path.is_dir() and any(not _is_index_file(e.name) for e in path.iterdir()):
