@@ -257,6 +257,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="recreate the index from scratch: built aside, then swapped in (readers see the old one until then)",
     )
     p.add_argument("--procs", type=_positive_int, default=1, metavar="N", help="writer processes (default 1)")
+    p.add_argument(
+        "--engine",
+        choices=list(ENGINES),
+        help=f"the engine of a new (or --rebuild) index (default: {DEFAULT_ENGINE}; tantivy needs "
+        "pip install 'arsearch[tantivy]'); an existing index keeps its own",
+    )
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser(
@@ -334,9 +340,9 @@ def cmd_index(args: argparse.Namespace) -> int:
     if not sources and reporter.skipped:
         reporter.message(f"indexed 0 documents from 0 files ({reporter.skipped} skipped)")
         return _fail("nothing to index: every input was skipped", 1)
-    aside = _Aside(index_dir) if args.rebuild and (index_dir / META_FILE).is_file() else None
+    aside = _Aside(index_dir, engine=args.engine) if args.rebuild and (index_dir / META_FILE).is_file() else None
     try:
-        ix = aside.create() if aside else _open_for_writing(index_dir)
+        ix = aside.create() if aside else _open_for_writing(index_dir, engine=args.engine)
         try:
             feed = Feed(sources, ix.fields, reporter)
             reporter.start()
@@ -368,8 +374,9 @@ class _Aside:
     (:func:`~arsearch.swap.replace_dir`). Readers see the old index until
     then; if the rebuild fails, the old index is left as it was."""
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, engine: str | None = None) -> None:
         self.target = index_dir.resolve()  # a symbolic link keeps pointing at the index
+        self.engine = engine  # None: the old index's
         self.folder: Path | None = None  # the new index, then (after swap) the old one
         self._held = ExitStack()  # the old index's write lock
 
@@ -377,7 +384,8 @@ class _Aside:
         fields, analyzer, ranking = _previous_settings(self.target)
         self._held.enter_context(_write_lock(self.target))
         self.folder = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.rebuild-", dir=self.target.parent))
-        return Index.create(self.folder, fields, analyzer=analyzer, ranking=ranking, engine=_engine_of(self.target))
+        engine = self.engine or _engine_of(self.target)
+        return Index.create(self.folder, fields, analyzer=analyzer, ranking=ranking, engine=engine)
 
     def swap(self) -> None:
         assert self.folder is not None
@@ -392,10 +400,14 @@ class _Aside:
             self._held.close()
 
 
-def _open_for_writing(path: Path) -> Index:
+def _open_for_writing(path: Path, engine: str | None = None) -> Index:
     """Open the index at ``path``, or create it (``--rebuild`` of an existing one: :class:`_Aside`)."""
     if (path / META_FILE).is_file():
-        return Index.open(path)
+        ix = Index.open(path)
+        if engine is not None and engine != ix.engine:
+            ix.close()
+            raise UsageError(f"the index at {path} uses the {ix.engine} engine; add --rebuild to rebuild it with {engine}")
+        return ix
     if path.exists() and not path.is_dir():
         raise ArsearchError(f"{path} exists and is not a folder")
     if path.is_dir() and any(not _is_index_file(e.name) for e in path.iterdir()):
@@ -403,7 +415,7 @@ def _open_for_writing(path: Path) -> Index:
             f"{path} is not empty and holds no arsearch index; give a new or empty folder as INDEX_DIR "
             f"(usage: arsearch index INDEX_DIR PATH...)"
         )
-    return Index.create(path)
+    return Index.create(path, engine=engine)
 
 
 def _is_index_file(name: str) -> bool:
@@ -714,13 +726,14 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print(json_printable(json.dumps(stats, ensure_ascii=False, indent=2)))
         return 0
     fields = ", ".join(f"{name} ({kind})" for name, kind in stats["fields"].items())
-    terms = ", ".join(f"{name} {count:,}" for name, count in stats["terms"].items())
+    terms = ", ".join(f"{name} {count:,}" for name, count in (stats["terms"] or {}).items()) or "-"
     reps = ", ".join(f"{s} × {w:g}" for s, w in stats["representations"]) or "none"
     analyzer = stats["analyzer"]
     rows = [
         ["index", str(stats["path"])],
+        ["engine", stats["engine"]],
         ["documents", f"{stats['documents']:,}"],
-        ["deleted", f"{stats['deleted']:,} (purged when segments merge)"],
+        ["deleted", f"{stats['deleted']:,} (purged when segments merge)" if stats["deleted"] is not None else "-"],
         ["segments", str(stats["segments"])],
         ["size", _size(stats["size_bytes"])],
         ["fields", fields],

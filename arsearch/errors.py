@@ -17,7 +17,9 @@ __all__ = [
     "IndexNotFoundError",
     "IndexExistsError",
     "IncompatibleIndexError",
+    "IndexCorruptedError",
     "IndexLockedError",
+    "IndexWriteError",
     "DocumentError",
     "SchemaError",
     "QueryError",
@@ -40,8 +42,24 @@ class IncompatibleIndexError(ArsearchError):
     """The index was built with another analyzer version or format; rebuild it."""
 
 
+class IndexCorruptedError(IncompatibleIndexError):
+    """The index's files are damaged or were changed under it (truncated,
+    zero-filled, replaced): restore them from a backup or rebuild the index."""
+
+
 class IndexLockedError(ArsearchError):
     """Another writer holds the index's write lock."""
+
+
+class IndexWriteError(ArsearchError):
+    """The system refused a write to the index (a full disk, a read-only
+    folder, a folder deleted under it); the message gives the OS's reason and
+    ``errno`` its number. The last commit is kept and the write lock released."""
+
+    def __init__(self, message: str, errno: int | None = None) -> None:
+        super().__init__(message)
+        #: The OS error number (``errno.ENOSPC``...), or None.
+        self.errno = errno
 
 
 class DocumentError(ArsearchError, ValueError):

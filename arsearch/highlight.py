@@ -23,6 +23,7 @@ from __future__ import annotations
 import html
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from itertools import compress, repeat
 from typing import Literal, NamedTuple
 
 from .analysis import DEFAULT_ANALYZER, Analyzer
@@ -109,6 +110,7 @@ class QueryMatcher:
     stripped: frozenset[str] = frozenset()  # the prefixes that had their article removed
     sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     phrases: tuple[tuple[tuple[str, ...], int], ...] = ()  # (terms in order, slop)
+    _entries: dict[tuple[str, bool] | None, tuple[str, How]] = field(default_factory=dict, compare=False, repr=False)
     _memo: dict[tuple[Analyzer, bool], dict[str, tuple[str, How] | None]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -223,28 +225,33 @@ class QueryMatcher:
         memo = self._memo.setdefault((analyzer, roots), {})  # surface → (key, how) or None, for this query
         if len(memo) > _MEMO_LIMIT:
             memo.clear()
-        found: list[tuple[int, int, str, How]] = []
-        words = WORD_PATTERN.finditer(text, start, end)
+        # The loops over the text's words run in C (findall, map, compress):
+        # only the matched words reach Python.
+        surfaces = WORD_PATTERN.findall(text, start, end)
         if not self.prefixes and not (roots and self.roots):
-            # a word matches by its term alone: one cached lookup a word
-            cache, entry, terms, near = analyzer._cache, analyzer.entry, self.terms, self.near
-            for m in words:
-                e = cache.get(m.group()) or entry(m.group())
-                if e is not None:
-                    if e[0] in terms:
-                        found.append((m.start(), m.end(), e[0], "stem"))
-                    elif e[0] in near:
-                        found.append((m.start(), m.end(), e[0], "near"))
-            return found
-        classify = self._classify
-        for m in words:
-            surface = m.group()
-            hit = memo.get(surface, _UNSEEN)
-            if hit is _UNSEEN:
-                hit = memo[surface] = classify(surface, analyzer, roots)
-            if hit is not None:
-                found.append((m.start(), m.end(), *hit))  # type: ignore[arg-type]
-        return found
+            # a word matches by its term alone: its cached entry, looked up in the matcher's table
+            entries = list(map(analyzer._cache.get, surfaces, repeat(_UNSEEN, len(surfaces))))
+            if _UNSEEN in entries:
+                entry = analyzer.entry
+                entries = [entry(w) if e is _UNSEEN else e for w, e in zip(surfaces, entries)]
+            hits = list(map(self._by_entry().get, entries))
+        else:
+            # each distinct word classified once per query
+            classify = self._classify
+            for surface in set(surfaces).difference(memo):
+                memo[surface] = classify(surface, analyzer, roots)
+            hits = list(map(memo.__getitem__, surfaces))
+        matched = compress(WORD_PATTERN.finditer(text, start, end), hits)
+        return [(m.start(), m.end(), *hit) for m, hit in zip(matched, filter(None, hits))]  # type: ignore[misc]
+
+    def _by_entry(self) -> dict[tuple[str, bool] | None, tuple[str, How]]:
+        """An analyzer entry ``(term, is_stopword)`` → (key, how), for the words matched by their term."""
+        table = self._entries
+        if not table:
+            for how, terms in (("near", self.near), ("stem", self.terms)):  # a word's own term wins
+                for term in terms:
+                    table[(term, False)] = table[(term, True)] = (term, how)
+        return table
 
     def _classify(self, surface: str, analyzer: Analyzer, roots: bool) -> tuple[str, How] | None:
         """How one surface word matches the query, if it does."""

@@ -31,9 +31,11 @@ from .errors import (
     IncompatibleIndexError,
     IndexExistsError,
     IndexNotFoundError,
+    IndexWriteError,
     QueryError,
 )
-from .engines import DEFAULT_ENGINE, ENGINES, Reader, Store, store_class
+from . import engines as _engines
+from .engines import ENGINES, Reader, Store, store_class
 from .fields import DEFAULT_RANKING, ID_FIELD, Field, Ranking, resolve_fields
 from .filters import compile_filter
 from .highlight import FORMATS, MAX_SCAN_TOTAL, NEAR_FORMATS, Match, QueryMatcher, highlight_matches
@@ -180,7 +182,7 @@ class Index:
         analyzer: Analyzer | None = None,
         ranking: Ranking | None = None,
         overwrite: bool = False,
-        engine: str = DEFAULT_ENGINE,
+        engine: str | None = None,
     ) -> Index:
         """Create an empty index in directory ``path`` (created if missing).
 
@@ -201,17 +203,24 @@ class Index:
         resolved = resolve_fields(fields)
         analyzer = analyzer or DEFAULT_ANALYZER
         ranking = ranking or DEFAULT_RANKING
+        engine = engine or _engines.DEFAULT_ENGINE
         kind = store_class(engine)
         kind.check(ranking)
         try:
             p.mkdir(parents=True, exist_ok=True)
+            if overwrite:
+                _remove_other_engines(p, engine)
         except OSError as e:
             raise ArsearchError(f"cannot create an index at {p}: {e.strerror or e}") from e
         store = kind.create(p, resolved, analyzer, ranking)
         meta = _meta(resolved, analyzer, ranking, engine)
         tmp = p / (META_FILE + ".tmp")
-        tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
-        os.replace(tmp, p / META_FILE)
+        try:
+            tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+            os.replace(tmp, p / META_FILE)
+        except OSError as e:
+            store.close()
+            raise IndexWriteError(f"cannot create an index at {p}: {e.strerror or e}", e.errno) from e
         return cls(store, resolved, analyzer, ranking, p)
 
     @classmethod
@@ -221,13 +230,13 @@ class Index:
         *,
         analyzer: Analyzer | None = None,
         ranking: Ranking | None = None,
-        engine: str = DEFAULT_ENGINE,
+        engine: str | None = None,
     ) -> Index:
         """An index held in memory (tests, small jobs); gone when dropped."""
         resolved = resolve_fields(fields)
         analyzer = analyzer or DEFAULT_ANALYZER
         ranking = ranking or DEFAULT_RANKING
-        kind = store_class(engine)
+        kind = store_class(engine or _engines.DEFAULT_ENGINE)
         kind.check(ranking)
         return cls(kind.memory(resolved, analyzer, ranking), resolved, analyzer, ranking, None)
 
@@ -254,6 +263,8 @@ class Index:
             raise IndexNotFoundError(f"no arsearch index at {p}")
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            if not isinstance(meta, dict):
+                raise TypeError(f"a JSON {type(meta).__name__}, not an object")
             if meta.get("format") != FORMAT_VERSION:
                 raise IncompatibleIndexError(
                     f"index at {p} has format {meta.get('format')!r}, this arsearch reads {FORMAT_VERSION}; "
@@ -269,10 +280,12 @@ class Index:
             engine = meta.get("engine", "whoosh")  # indexes from before the engine choice are Whoosh's
             if not isinstance(engine, str):
                 raise TypeError(f"engine {engine!r}")
-        except (ValueError, KeyError, TypeError) as e:
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
             if isinstance(e, IncompatibleIndexError):
                 raise
             raise IncompatibleIndexError(f"index metadata at {meta_path} is unreadable ({e}); rebuild the index") from e
+        except OSError as e:  # unreadable (permissions), or gone since the check above
+            raise ArsearchError(f"cannot read the index metadata at {meta_path}: {e.strerror or e}") from e
         if engine not in ENGINES:
             raise IncompatibleIndexError(
                 f"index at {p} was built by engine {engine!r}; this arsearch has {', '.join(ENGINES)}"
@@ -305,7 +318,7 @@ class Index:
         if exc_type is None:
             self.commit()
         else:
-            self.cancel()
+            self._cancel_after(exc)  # the caller's error propagates, not cancel's
 
     def close(self) -> None:
         """Cancel uncommitted writes and release files."""
@@ -434,8 +447,8 @@ class Index:
                         self._store.begin(procs)
                     if progress is not None and count % 100 == 0:
                         progress(count)
-            except BaseException:
-                self.cancel()
+            except BaseException as e:
+                self._cancel_after(e)
                 raise
             self.commit()
         if progress is not None:
@@ -454,6 +467,15 @@ class Index:
         """Drop pending (uncommitted) writes and release the write lock."""
         with self._lock:
             self._store.cancel()
+
+    def _cancel_after(self, error: BaseException | None) -> None:
+        """Cancel because of ``error``: if cancelling fails too, note that on ``error``
+        (which the caller re-raises) instead of replacing it."""
+        try:
+            self.cancel()
+        except Exception as e:  # noqa: BLE001 - the first error is the one to report
+            if error is not None:
+                error.add_note(f"arsearch: cancelling the pending writes also failed: {type(e).__name__}: {e}")
 
     # -- reading -------------------------------------------------------------------
     def _reader(self) -> Reader:
@@ -630,6 +652,25 @@ def _meta(fields: Mapping[str, Field], analyzer: Analyzer, ranking: Ranking, eng
         "fields": {n: {"kind": f.kind, "stored": f.stored, "boost": f.boost} for n, f in fields.items()},
         "ranking": ranking.to_json(),
     }
+
+
+def _remove_other_engines(path: Path, engine: str) -> None:
+    """Remove the files other engines left in an index folder being overwritten."""
+    import shutil
+
+    others = []
+    for name in ENGINES:
+        if name != engine:
+            try:
+                others.append(store_class(name))
+            except ArsearchError:  # not installed: it cannot have written here through this arsearch
+                continue
+    for entry in path.iterdir():
+        if any(other.owns(entry.name) for other in others):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
 
 
 def _check_id(doc_id: str) -> None:

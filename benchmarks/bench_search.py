@@ -11,7 +11,16 @@ Indexes the news corpus (news/ant-news.jsonl.gz, each article as
 (b) arsearch, one process: ``Index.create(dir)`` then ``ix.add_many(docs)``;
 (c) arsearch with Whoosh's multi-process writer: ``ix.add_many(docs, procs=N)``;
 (d), (e) the same as (b), (c) with ``ranking=FAST_RANKING`` (the light stem
-    alone: the baseline of the relevance issue's latency and size budget).
+    alone: the baseline of the relevance issue's latency and size budget);
+(f) plain tantivy (tantivy-py) with its own Arabic analysis: simple tokenizer,
+    lowercase, Snowball Arabic stemmer; stored title/body; one writer, one
+    commit; queries through tantivy's lenient parser over title (boost as
+    arsearch's) and body, plus the stored documents of the hits;
+(g) arsearch on the tantivy engine: ``Index.create(dir, engine="tantivy")``,
+    ``add_many(docs)`` and with ``procs=N``.
+
+Each row also reports its process's peak RSS (build and queries; ``+N``: its
+largest child process, e.g. an analyzing worker).
 
 For each: indexing docs/s (wall time including commit, documents already in
 memory), index size on disk, and query latency (p50/p95/mean, ms) for a fixed
@@ -32,7 +41,8 @@ apart: for arsearch ``highlight_matches`` on each hit's stored body with a
 Usage:
     python benchmarks/bench_search.py [--data DIR] [--limit N] [--procs 2] [--queries 200]
                                       [--passes 3] [--workdir DIR] [--keep] [--json OUT]
-                                      [--only whoosh,arsearch,arsearch-mp,arsearch-single,arsearch-single-mp]
+                                      [--only whoosh,arsearch,arsearch-mp,arsearch-single,arsearch-single-mp,
+                                              tantivy,arsearch-tantivy,arsearch-tantivy-mp]
 """
 
 from __future__ import annotations
@@ -327,8 +337,63 @@ def bench_whoosh(docs: list[dict[str, str]], queries: Sequence[str], path: Path,
     return {"index_s": clk.wall, "index_cpu_s": clk.cpu, "size_bytes": dir_size(path), "segments": segments, **lat, **snips}
 
 
+def bench_tantivy(docs: list[dict[str, str]], queries: Sequence[str], path: Path, passes: int) -> dict[str, Any]:
+    """Plain tantivy with its own Arabic analysis: simple tokenizer, lowercase, Snowball Arabic stemmer."""
+    import tantivy
+
+    from arsearch.fields import DEFAULT_FIELDS
+
+    analyzer = (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.stemmer("arabic"))
+        .build()
+    )
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("id", stored=True, tokenizer_name="raw")
+    sb.add_text_field("title", stored=True, tokenizer_name="ar_snowball")
+    sb.add_text_field("body", stored=True, tokenizer_name="ar_snowball")
+    path.mkdir(parents=True)
+    ix = tantivy.Index(sb.build(), path=str(path))
+    ix.register_tokenizer("ar_snowball", analyzer)
+    with Clock() as clk:
+        w = ix.writer(heap_size=256_000_000)
+        for d in docs:
+            w.add_document(tantivy.Document(id=d["id"], title=d["title"], body=d["body"]))
+        w.commit()
+        w.wait_merging_threads()
+    ix.reload()
+    s = ix.searcher()
+    boosts = {"title": DEFAULT_FIELDS["title"].boost}
+
+    def parse(q: str) -> Any:
+        return ix.parse_query_lenient(q, ["title", "body"], field_boosts=boosts)[0]
+
+    def run(q: str) -> int:
+        r = s.search(parse(q), limit=10)
+        for _, addr in r.hits:
+            s.doc(addr)
+        return int(r.count or 0)
+
+    lat = time_queries(run, queries, passes)
+
+    def snip(q: str, out: list[float]) -> None:
+        query = parse(q)
+        r = s.search(query, limit=10)
+        gen = tantivy.SnippetGenerator.create(s, query, ix.schema, "body")
+        for _, addr in r.hits:
+            doc = s.doc(addr)
+            t = time.perf_counter()
+            gen.snippet_from_doc(doc).to_html()
+            out.append(time.perf_counter() - t)
+
+    snips = time_snippets(snip, queries, passes)
+    return {"index_s": clk.wall, "index_cpu_s": clk.cpu, "size_bytes": dir_size(path), "segments": s.num_segments, **lat, **snips}
+
+
 def bench_arsearch(
-    docs: list[dict[str, str]], queries: Sequence[str], path: Path, passes: int, procs: int, single: bool = False
+    docs: list[dict[str, str]], queries: Sequence[str], path: Path, passes: int, procs: int, single: bool = False,
+    engine: str = "whoosh",
 ) -> dict[str, Any]:
     from arsearch import FAST_RANKING, Index
     from arsearch.highlight import QueryMatcher, highlight_matches
@@ -337,7 +402,7 @@ def bench_arsearch(
         # single: FAST_RANKING, the light stem alone (one index field per text
         # field) — the baseline for the relevance issue's "the multi-field
         # default costs at most 1.5x the latency and 2.5x the size" check.
-        ix = Index.create(path, ranking=FAST_RANKING) if single else Index.create(path)
+        ix = Index.create(path, ranking=FAST_RANKING, engine=engine) if single else Index.create(path, engine=engine)
         n = ix.add_many(docs, procs=procs)
     assert n == len(docs), (n, len(docs))
 
@@ -414,6 +479,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         "docs/s",
         "docs/CPU-s",
         "index MB",
+        "peak RSS MB",
         "segs",
         "p50 ms",
         "p95 ms",
@@ -428,8 +494,8 @@ def table(rows: list[dict[str, Any]]) -> str:
     ]
     out = []
     for r in rows:
-        if r["kind"] == "whoosh":
-            speed = "1.00× (ref)"
+        if r["kind"] in ("whoosh", "tantivy"):
+            speed = "1.00× (ref)" if r["kind"] == "whoosh" else f"{r['docs_per_s'] / base:.2f}×"
         else:
             target = TARGET_SPEEDUP_MP if r["procs"] > 1 else TARGET_SPEEDUP_1
             speed = f"{r['docs_per_s'] / base:.2f}× / {target}× {'✓' if r['docs_per_s'] / base >= target else '✗'}"
@@ -439,6 +505,7 @@ def table(rows: list[dict[str, Any]]) -> str:
                 round(r["docs_per_s"]),
                 round(r["docs"] / r["index_cpu_s"]),
                 r["size_bytes"] / 1e6,
+                f"{r.get('peak_rss_mb', 0):.0f}" + (f" (+{r['children_peak_rss_mb']:.0f})" if r.get("children_peak_rss_mb") else ""),
                 r["segments"],
                 r["p50_ms"],
                 r["p95_ms"],
@@ -455,7 +522,49 @@ def table(rows: list[dict[str, Any]]) -> str:
     return format_table(headers, out)
 
 
-ROWS = ("whoosh", "arsearch", "arsearch-mp", "arsearch-single", "arsearch-single-mp")
+def tantivy_targets(rows: list[dict[str, Any]]) -> str:
+    """The engine issue's targets for arsearch on tantivy, checked against the other rows of this run."""
+    by = {r["key"]: r for r in rows}
+    lines = []
+    base, one, mp = by.get("whoosh"), by.get("arsearch-tantivy"), by.get("arsearch-tantivy-mp")
+    snowball, on_whoosh = by.get("tantivy"), by.get("arsearch")
+    if base and one:
+        ratio = one["docs_per_s"] / base["docs_per_s"]
+        lines.append(f"arsearch on tantivy, one process: {ratio:.2f}× plain Whoosh's docs/s (≥ {TARGET_TANTIVY_SPEEDUP_1}×) "
+                     f"{'✓' if ratio >= TARGET_TANTIVY_SPEEDUP_1 else '✗'}")
+    if snowball and mp:
+        ratio = mp["docs_per_s"] / snowball["docs_per_s"]
+        lines.append(f"arsearch on tantivy, procs={mp['procs']}: {ratio:.2f}× tantivy + Snowball's docs/s "
+                     f"(≥ {TARGET_TANTIVY_VS_SNOWBALL_MP}×) {'✓' if ratio >= TARGET_TANTIVY_VS_SNOWBALL_MP else '✗'}")
+    for r in (one, mp):
+        if r:
+            ok = r["p50_ms"] <= TARGET_TANTIVY_P50_MS and r["p95_ms"] <= TARGET_TANTIVY_P95_MS
+            lines.append(f"{r['name']}: query p50 {r['p50_ms']:.2f} / p95 {r['p95_ms']:.2f} ms with snippets "
+                         f"(≤ {TARGET_TANTIVY_P50_MS} / {TARGET_TANTIVY_P95_MS}) {'✓' if ok else '✗'}")
+    if on_whoosh and (one or mp):
+        r = one or mp
+        ratio = r["size_bytes"] / on_whoosh["size_bytes"]
+        lines.append(f"index size on tantivy: {ratio:.2f}× arsearch on Whoosh's (≤ {TARGET_TANTIVY_SIZE}×) "
+                     f"{'✓' if ratio <= TARGET_TANTIVY_SIZE else '✗'}")
+    return "\n".join(lines)
+
+
+ROWS = (
+    "whoosh",
+    "arsearch",
+    "arsearch-mp",
+    "arsearch-single",
+    "arsearch-single-mp",
+    "tantivy",
+    "arsearch-tantivy",
+    "arsearch-tantivy-mp",
+)
+#: Targets of the engine issue for arsearch on tantivy (default ranking).
+TARGET_TANTIVY_SPEEDUP_1 = 3.0  # docs/s vs plain Whoosh, one process
+TARGET_TANTIVY_VS_SNOWBALL_MP = 0.7  # docs/s vs plain tantivy + Snowball, procs=2
+TARGET_TANTIVY_P50_MS = 2.0
+TARGET_TANTIVY_P95_MS = 5.0
+TARGET_TANTIVY_SIZE = 1.5  # index size vs arsearch on Whoosh
 
 
 def run_row(args: argparse.Namespace) -> int:
@@ -466,6 +575,13 @@ def run_row(args: argparse.Namespace) -> int:
     if args.row == "whoosh":
         r = bench_whoosh(docs, queries, path, args.passes)
         r.update(name="(a) plain Whoosh", kind="whoosh", procs=1)
+    elif args.row == "tantivy":
+        r = bench_tantivy(docs, queries, path, args.passes)
+        r.update(name="(f) plain tantivy + Snowball", kind="tantivy", procs=1)
+    elif args.row.startswith("arsearch-tantivy"):
+        procs = args.procs if args.row.endswith("-mp") else 1
+        r = bench_arsearch(docs, queries, path, args.passes, procs, engine="tantivy")
+        r.update(name=f"(g) arsearch on tantivy{'' if procs == 1 else f' procs={procs}'}", kind="arsearch", procs=procs)
     else:
         procs = args.procs if args.row.endswith("-mp") else 1
         single = args.row.startswith("arsearch-single")
@@ -475,6 +591,11 @@ def run_row(args: argparse.Namespace) -> int:
             name = "(d) arsearch FAST_RANKING" if procs == 1 else f"(e) arsearch FAST_RANKING procs={procs}"
         r.update(name=name, kind="arsearch", procs=procs)
     r.update(key=args.row, docs=len(docs), docs_per_s=len(docs) / r["index_s"])
+    import resource
+
+    # peak resident memory of this row's process (build and queries) and of its largest child
+    r["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    r["children_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     args.row_out.write_text(json.dumps(r), encoding="utf-8")
     return 0
 
@@ -563,6 +684,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         r["speedup_vs_whoosh"] = r["docs_per_s"] / base["docs_per_s"]
     print()
     print(table(rows))
+    tantivy_notes = tantivy_targets(rows)
+    if tantivy_notes:
+        print()
+        print(tantivy_notes)
     print()
     print(
         "docs/s: wall time of the writer incl. commit (documents in memory); docs/CPU-s: the same per CPU second "

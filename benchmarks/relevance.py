@@ -63,6 +63,7 @@ from reference_analyzers import LuceneArabicAnalyzer, SnowballArabicAnalyzer, Wh
 
 import arsearch  # noqa: E402
 import arsearch.fields  # noqa: E402
+from arsearch.engines import ENGINES  # noqa: E402
 from arsearch import Analyzer, Field, Index, Ranking  # noqa: E402
 from arsearch.tokenize import WORD_PATTERN  # noqa: E402
 
@@ -203,17 +204,24 @@ def resolve_configs(spec: str | None) -> list[str]:
     for item in (s.strip() for s in spec.split(",")):
         if not item:
             continue
+        item, _, engine = item.partition("@")
+        if engine and engine not in ENGINES:
+            raise ValueError(f"unknown engine {engine!r} in {item}@{engine}; choose from: {', '.join(ENGINES)}")
         names = GROUPS.get(item, (item,))
         for name in names:
             if name not in ALL_NAMES:
                 raise ValueError(f"unknown config {name!r}; choose from: {', '.join(ALL_NAMES)} or {', '.join(GROUPS)}")
-            if name not in wanted:
-                wanted.append(name)
+            if engine and name in WHOOSH_ROWS:
+                raise ValueError(f"{name} is plain Whoosh: it has no arsearch engine to choose")
+            full = f"{name}@{engine}" if engine and engine != "whoosh" else name
+            if full not in wanted:
+                wanted.append(full)
     order = {name: i for i, name in enumerate(ALL_NAMES)}
-    return sorted(wanted, key=order.__getitem__)
+    return sorted(wanted, key=lambda n: (order[n.partition("@")[0]], n))
 
 
 def kind_of(name: str) -> str:
+    name = name.partition("@")[0]
     if name == DEFAULT_ROW:
         return "default"
     if name in WHOOSH_ROWS:
@@ -314,6 +322,8 @@ def build_row(name: str, ds: Dataset, data: Path) -> tuple[Callable[[str], list[
         }
         return (lambda q: wix.search(q, limit=LIMIT, parse=parse)), build_s, settings
 
+    name, _, engine = name.partition("@")  # "default@tantivy": the row on the tantivy engine
+    engine = engine or "whoosh"
     setup = Setup(None, None, None) if name == DEFAULT_ROW else (REFERENCE_ROWS | EXPERIMENTS)[name](data)
     fields = None if setup.title_boost is None else {"title": Field("text", boost=setup.title_boost), "body": "text"}
     options: dict[str, Any] = {}
@@ -322,11 +332,11 @@ def build_row(name: str, ds: Dataset, data: Path) -> tuple[Callable[[str], list[
     if setup.ranking is not None:
         options["ranking"] = setup.ranking
     t0 = time.perf_counter()
-    ix = Index.memory(fields, **options)
+    ix = Index.memory(fields, engine=engine, **options)
     ix.add_many(ds.docs)
     build_s = time.perf_counter() - t0
     settings = {
-        "engine": f"arsearch {arsearch.__version__} Index.memory",
+        "engine": f"arsearch {arsearch.__version__} Index.memory(engine={engine!r})",
         "analyzer": {
             "class": type(ix.analyzer).__name__,
             "name": ix.analyzer.name,
@@ -579,7 +589,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dataset", type=Path, help="dataset directory (default: <data>/qa-dev)")
     parser.add_argument(
         "--configs",
-        help=f"comma-separated rows or groups ({', '.join(GROUPS)}); default: 'default'. Rows: {', '.join(ALL_NAMES)}",
+        help=f"comma-separated rows or groups ({', '.join(GROUPS)}), each optionally with @ENGINE (e.g. default@tantivy); "
+        f"default: 'default'. Rows: {', '.join(ALL_NAMES)}",
     )
     parser.add_argument("--split", choices=SPLITS, default="all", help="run only one half of the queries")
     parser.add_argument("--limit-queries", type=int, metavar="N", help="a fixed sample of N queries (quick runs)")

@@ -156,3 +156,49 @@ def disk_index(index_path: Path) -> Iterator[Index]:
             ix.add(d)
     yield ix
     ix.close()
+
+
+# -- engines -------------------------------------------------------------------------------------
+
+#: Test modules whose tests hold for every engine: each runs once per installed engine.
+ENGINE_INDEPENDENT = {
+    "test_index",
+    "test_match_policy",
+    "test_upsert",
+    "test_review_findings",
+    "test_suggest",
+    "test_fuzz",
+    "test_cli",
+    "test_precision",
+}
+
+
+def _engines() -> list[str]:
+    from arsearch.engines import available_engines
+
+    return available_engines()
+
+
+@pytest.fixture(scope="module", autouse=True, params=None)
+def engine(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The engine new indexes use in this module (see pytest_generate_tests)."""
+    import arsearch.engines
+
+    name = getattr(request, "param", "whoosh")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(arsearch.engines, "DEFAULT_ENGINE", name)
+        yield name
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    module = metafunc.module.__name__.rpartition(".")[2]
+    if "engine" in metafunc.fixturenames and module in ENGINE_INDEPENDENT:
+        metafunc.parametrize("engine", _engines(), indirect=True, scope="module")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``@pytest.mark.whoosh_only``: a test of the Whoosh engine's files or internals."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if item.get_closest_marker("whoosh_only") and callspec is not None and callspec.params.get("engine", "whoosh") != "whoosh":
+            item.add_marker(pytest.mark.skip(reason="tests the Whoosh engine's own files or internals"))

@@ -464,7 +464,7 @@ def test_procs_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 def test_locked_index_is_an_error(seeds_ix: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from whoosh.util.filelock import FileLock
 
-    lock = FileLock(str(seeds_ix / cli.LOCK_FILE))
+    lock = FileLock(str(cli._lock_path(seeds_ix)))
     assert lock.acquire()
     try:
         code, _, err = run(capsys, "index", str(seeds_ix), "seeds")
@@ -475,7 +475,7 @@ def test_locked_index_is_an_error(seeds_ix: Path, capsys: pytest.CaptureFixture[
         assert code == 1
         assert_one_error_line(err)
         assert "writer is running" in err
-        assert (seeds_ix / cli.LOCK_FILE).exists()
+        assert cli._lock_path(seeds_ix).exists()
     finally:
         lock.release()
 
@@ -599,7 +599,7 @@ def test_stats(seeds_ix: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_unlock(seeds_ix: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    lock = seeds_ix / cli.LOCK_FILE
+    lock = cli._lock_path(seeds_ix)
     lock.unlink(missing_ok=True)
     code, out, _ = run(capsys, "unlock", str(seeds_ix))
     assert code == 0 and "no write lock" in out

@@ -700,7 +700,7 @@ def test_add_many_bad_batch_size(disk_index: Index) -> None:
 # -- stats -------------------------------------------------------------------------------------
 
 
-def test_stats_on_disk(disk_index: Index, index_path: Path) -> None:
+def test_stats_on_disk(disk_index: Index, index_path: Path, engine: str) -> None:
     stats = disk_index.stats()
     assert set(stats) == {
         "path",
@@ -715,7 +715,7 @@ def test_stats_on_disk(disk_index: Index, index_path: Path) -> None:
         "representations",
     }
     assert stats["path"] == str(index_path)
-    assert stats["engine"] == "whoosh"
+    assert stats["engine"] == engine
     assert stats["documents"] == len(DOCS)
     assert stats["deleted"] == 0
     assert stats["size_bytes"] > 0
@@ -767,6 +767,7 @@ def test_lock_released_by_cancel_and_close(disk_index: Index, index_path: Path) 
     assert "a" not in second and "b" in second
 
 
+@pytest.mark.whoosh_only
 def test_optimize_without_pending_writes_merges_with_arsearchs_codec(tmp_path: Path) -> None:
     from arsearch.engines.whoosh.schema import ArabicCodec
 

@@ -219,10 +219,100 @@ def test_full_search_finds_rare_dropped_letter() -> None:
     assert dict_speller({"محلول": 40}).suggest("محلو") == "محلول"
 
 
+def test_confusable_pairs_come_after_dropped_letters() -> None:
+    # two confusable letters at once are tried only with the budget the
+    # likelier errors leave: every dropped-letter candidate is looked up first
+    calls: list[str] = []
+    speller = Speller(ANALYZER, lambda t: calls.append(t) or 0, documents=1000, max_lookups=10_000)  # type: ignore[func-returns-value]
+    word = "مدصة"
+    assert speller.correct(word) is None
+    term = lambda w: ANALYZER.entry(w)[0]  # type: ignore[index]  # noqa: E731
+    others = {term(c) for tier in (suggest_module._cheap_edits, suggest_module._key_edits, suggest_module._insertions)
+              for _, c in tier(word, COSTS)}
+    pairs = {term(c) for _, c in suggest_module._confusable_pairs(word, COSTS)} - others
+    inserted = {term(c) for _, c in suggest_module._insertions(word, COSTS)}
+    assert pairs & set(calls)
+    assert max(calls.index(t) for t in inserted if t in calls) < min(calls.index(t) for t in pairs if t in calls)
+
+
+def test_confusable_pair_found_with_budget_to_spare() -> None:
+    assert dict_speller({"الضريبة": 40}, max_lookups=10_000).suggest("الظريبت") == "الضريبة"  # ظ for ض, ت for ة
+
+
+def test_good_cheap_candidate_skips_dropped_letters() -> None:
+    # تونسس → تونس (a doubled letter, df 300 of 1000) scores 3 × 0.4 + 0.52:
+    # a dropped letter (3 × 0.6 + rarity) would need a word in over 3% of the
+    # documents to beat it, so with floor_rarity 1.5 none is looked up
+    def lookups(floor: float | None) -> list[str]:
+        calls: list[str] = []
+        terms = {"تونس": 300}
+        speller = Speller(ANALYZER, lambda t: calls.append(t) or terms.get(t, 0), documents=1000, floor_rarity=floor)  # type: ignore[func-returns-value]
+        assert speller.suggest("تونسس") == "تونس"
+        return calls
+
+    assert not _inserted_only("تونسس") & set(lookups(1.5))
+    assert _inserted_only("تونسس") & set(lookups(None))
+    # a poor candidate (مدرصة → مدرسة at df 1) does not stop the search
+    calls: list[str] = []
+    speller = Speller(ANALYZER, lambda t: calls.append(t) or (1 if t == "مدرس" else 0), documents=1000)  # type: ignore[func-returns-value]
+    assert speller.suggest("مدرصة") == "مدرسة"
+    assert _inserted_only("مدرصة") & set(calls)
+
+
+def _inserted_only(word: str) -> set[str]:
+    """The terms only a dropped letter put back into ``word`` gives."""
+    term = lambda w: ANALYZER.entry(w)[0]  # type: ignore[index]  # noqa: E731
+    others = {term(c) for tier in (suggest_module._cheap_edits, suggest_module._key_edits) for _, c in tier(word, COSTS)}
+    return {term(c) for _, c in suggest_module._insertions(word, COSTS)} - others - {word}
+
+
 def test_custom_costs() -> None:
     cheap_drop = Costs(dropped=0.1)
     assert edit_cost("مدسة", "مدرسة", cheap_drop) == 0.1
     assert dict_speller({"مدرسة": 10}, costs=cheap_drop).correct("مدسة").cost == 0.1  # type: ignore[union-attr]
+
+
+# -- Speller over surface forms --------------------------------------------------------------
+
+#: Written words (normalized) -> documents; the stems of the typos below are known.
+SURFACE_VOCAB = {"الدوليه": 300, "جويه": 80, "للاعلان": 40, "بينهم": 200, "تونس": 300, "الحكومه": 400, "القوات": 90}
+
+
+def surface_speller(**kwargs: object) -> Speller:
+    return Speller.over_surface_forms(ANALYZER, lambda w: SURFACE_VOCAB.get(w, 0), documents=1000, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "typo, expected",
+    [
+        ("الدوية", "الدولية"),  # dropped ل: stem دو, another word's
+        ("كوية", "جوية"),  # ك for ج: stem كو
+        ("للعلان", "للاعلان"),  # dropped ا: stem عل
+        ("بيينهم", "بينهم"),  # doubled ي: stem بي
+        ("الغوات", "القوات"),  # غ for ق: stem غو
+        ("تونسس", "تونس"),
+    ],
+)
+def test_surface_forms_correct_typos_with_known_stems(typo: str, expected: str) -> None:
+    stem_terms: dict[str, int] = {}
+    for word, df in SURFACE_VOCAB.items():
+        stem_terms[ANALYZER.entry(word)[0]] = df  # type: ignore[index]
+    stem_terms[ANALYZER.entry(typo)[0]] = 50  # type: ignore[index]  # the typo's stem is some other word's
+    over_stems = Speller(ANALYZER, lambda t: stem_terms.get(t, 0), documents=1000)
+    assert over_stems.suggest(typo) is None  # spelled fine, as far as stems tell
+    assert surface_speller().suggest(typo) == expected
+
+
+def test_surface_forms_keep_clitics_and_known_words() -> None:
+    speller = surface_speller()
+    assert speller.suggest("بتونس والحكومة") is None  # ب + تونس, و + الحكومة: new inflections, not typos
+    assert speller.suggest("الحكومة القوات") is None
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(sorted(SURFACE_VOCAB)), min_size=1, max_size=4))
+def test_surface_vocabulary_queries_are_left_alone(words: list[str]) -> None:
+    assert surface_speller().suggest(" ".join(words)) is None
 
 
 # -- edit_cost ---------------------------------------------------------------------------------

@@ -29,16 +29,16 @@ from whoosh.codec.whoosh3 import (
     W3PostingsWriter,
     WHOOSH3_HEADER_MAGIC,
     W3Segment,
-    _lenfield,
 )
 from whoosh.columns import NumericColumn
 from whoosh.formats import Positions
-from whoosh.system import _INT_SIZE, pack_uint
+from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ...analysis import Analyzer
 from ...fields import DEFAULT_FIELDS, DEFAULT_RANKING, ID_FIELD, Field, Ranking, rep_field, resolve_fields
 from .analysis import ArabicTokenizer
+from .private import _INT_SIZE, _lenfield
 
 _SEGMENT_RANDOM = random.SystemRandom()
 _ONE_POSITION = pack_uint(1)  # ArabicPositions.encode's header for one position

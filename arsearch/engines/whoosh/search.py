@@ -24,9 +24,10 @@ has its score scaled by ``1 − c + c·m/n``.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
-import struct
 import pickle
+import struct
 import zlib
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -37,10 +38,12 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
+from ...errors import IndexCorruptedError
 from ...filters import Condition
 from ...query import Plan, PlanItem, TermRef
 from .filters import whoosh_filter
 from .schema import ArabicPositions, field_length_bytes
+from .unpickle import loads as restricted_loads
 
 __all__ = ["Engine"]
 
@@ -79,6 +82,30 @@ class _Segment:
         return lengths
 
 
+#: What reading damaged segment data raises (zero-filled or garbled bytes: bad
+#: compressed data, pickles, packed numbers, text); see :func:`_damage_is_an_error`.
+DECODE_ERRORS: tuple[type[BaseException], ...] = (
+    zlib.error, pickle.UnpicklingError, struct.error, EOFError, UnicodeDecodeError,
+)
+
+
+def _damage_is_an_error(method: Any) -> Any:
+    """Raise :class:`~arsearch.IndexCorruptedError` (with the original error
+    chained) where a reading method fails to decode the index's data."""
+
+    @functools.wraps(method)
+    def guarded(self: Engine, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except DECODE_ERRORS as e:
+            raise IndexCorruptedError(
+                f"the index's data cannot be read ({type(e).__name__}: {e}): a file is damaged; "
+                f"restore it from a backup or rebuild the index"
+            ) from e
+
+    return guarded
+
+
 _PACK_FIELD = struct.Struct(">H").pack  # a W3 term key: the field number (as Whoosh's pack_ushort), then the term
 
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)  # Whoosh's length byte → length
@@ -98,7 +125,7 @@ def _read_postings(reader: Any, field: str, btext: bytes, values: bool) -> tuple
             data = get(m._dataoffset, m._nextoffset - m._dataoffset)
             if m._compression:
                 data = zlib.decompress(data)
-            m._data = block = pickle.loads(data)  # (delta-encoded ids, weights, values)
+            m._data = block = restricted_loads(data)  # (delta-encoded ids, weights, values)
             id_parts.append(np.cumsum(np.array(block[0], dtype=np.int64)))
             w = block[1]  # None: all 1.0; a float: all equal; else one per posting
             if w is None or isinstance(w, float):
@@ -235,6 +262,7 @@ def _phrase_docs(per: list[tuple[np.ndarray, np.ndarray, list[bytes] | None]], f
 class Engine:
     """Executes :class:`~arsearch.query.Plan` objects against one Whoosh searcher."""
 
+    @_damage_is_an_error
     def __init__(self, searcher: Any, k1: float, b: float, previous: Engine | None = None) -> None:
         self.searcher = searcher
         self.k1 = k1
@@ -269,6 +297,7 @@ class Engine:
         )
 
     # -- postings and statistics ----------------------------------------------------
+    @_damage_is_an_error
     def postings(self, field: str, term: str, values: bool = False) -> list[tuple[int, np.ndarray, np.ndarray, list[bytes] | None]]:
         """Per segment: (offset, local ids, weights, values) of a term."""
         key = (field, term, values)
@@ -306,6 +335,7 @@ class Engine:
             self._norms[field] = norm
         return norm
 
+    @_damage_is_an_error
     def has_term(self, term: str, fields: Sequence[str]) -> bool:
         """Whether any live or deleted document holds ``term`` in one of ``fields``
         (a term-dictionary lookup per segment, no postings read)."""
@@ -320,6 +350,7 @@ class Engine:
                 return True
         return False
 
+    @_damage_is_an_error
     def df(self, field: str, term: str) -> int:
         key = (field, term)
         value = self._df.get(key)
@@ -473,6 +504,7 @@ class Engine:
             total *= (1.0 - c) + c * count / optional
         return total, candidates
 
+    @_damage_is_an_error
     def top(
         self, plan: Plan, k: int, conditions: Sequence[Condition] | None = None
     ) -> tuple[list[tuple[int, float]], int]:
@@ -493,16 +525,20 @@ class Engine:
         return [(int(docs[i]), float(s[i])) for i in order], total
 
     # -- documents ---------------------------------------------------------------------
+    @_damage_is_an_error
     def stored(self, doc: int) -> dict[str, Any]:
         return dict(self.searcher.stored_fields(doc))
 
+    @_damage_is_an_error
     def document(self, doc_id: str) -> dict[str, Any] | None:
         found = self.searcher.document(id=doc_id)
         return dict(found) if found is not None else None
 
+    @_damage_is_an_error
     def doc_count(self) -> int:
         return int(self.searcher.doc_count())
 
+    @_damage_is_an_error
     def stats(self) -> dict[str, Any]:
         reader = self.searcher.reader()
         # the text fields: the positional ones (representation fields have no positions)
@@ -513,6 +549,7 @@ class Engine:
             "terms": {f: sum(1 for _ in reader.lexicon(f)) for f in text},
         }
 
+    @_damage_is_an_error
     def mask_for(self, whoosh_query: Any) -> np.ndarray:
         """Documents matching a Whoosh query (used for filters)."""
         mask = np.zeros(self.n, dtype=bool)

@@ -4,6 +4,7 @@ with arsearch's codec and grouped segment writer, read by the NumPy engine
 
 from __future__ import annotations
 
+import errno
 import tempfile
 import threading
 from collections.abc import Mapping
@@ -15,11 +16,23 @@ from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.writing import LockError
 
 from ...analysis import Analyzer
-from ...errors import ArsearchError, DocumentError, IncompatibleIndexError, IndexLockedError, IndexNotFoundError
+from ...errors import (
+    ArsearchError,
+    DocumentError,
+    IncompatibleIndexError,
+    IndexCorruptedError,
+    IndexLockedError,
+    IndexNotFoundError,
+    IndexWriteError,
+)
 from ...fields import ID_FIELD, Field, Ranking, rep_field
+from . import unpickle
 from .schema import ArabicCodec, build_schema
 from .search import Engine
+from .storage import SegmentStorage
 from .writer import GroupedMpWriter, GroupedSegmentWriter
+
+unpickle.install()  # before any index is read: Whoosh's pickle loaders resolve only an index's own classes
 
 __all__ = ["WhooshStore", "INDEX_NAME", "LOCK_FILE"]
 
@@ -33,6 +46,27 @@ WRITER_MB = 256  # posting pool memory per writer before it spills runs to disk
 
 def _codec() -> Any:
     return ArabicCodec()
+
+
+def _write_error(e: OSError, path: Path | None, doing: str) -> ArsearchError:
+    """The library error for an OS error while writing: IndexNotFoundError when
+    the index folder is gone, else IndexWriteError with the OS's reason."""
+    where = f"the index at {path}" if path is not None else "the in-memory index"
+    reason = e.strerror or str(e) or type(e).__name__
+    if path is not None and e.errno == errno.ENOENT and not path.is_dir():
+        return IndexNotFoundError(f"cannot {doing} {where}: its folder is gone (deleted or moved while open)")
+    hint = {
+        errno.ENOSPC: "free some disk space and write again",
+        errno.EDQUOT: "free some space within your quota and write again",
+        errno.EACCES: "the index folder is not writable by this user",
+        errno.EPERM: "the index folder is not writable by this user",
+        errno.EROFS: "the index is on a read-only file system",
+    }.get(e.errno or 0, "")
+    return IndexWriteError(
+        f"cannot {doing} {where}: {reason}{f' ({e.filename})' if e.filename else ''}"
+        f"{'; ' + hint if hint else ''}; the last commit is kept",
+        e.errno,
+    )
 
 
 class _TryLock:
@@ -109,9 +143,9 @@ class WhooshStore:
     @classmethod
     def create(cls, path: Path, fields: Mapping[str, Field], analyzer: Analyzer, ranking: Ranking) -> WhooshStore:
         try:
-            wix = FileStorage(str(path)).create_index(build_schema(fields, analyzer, ranking), indexname=INDEX_NAME)
+            wix = SegmentStorage(str(path)).create_index(build_schema(fields, analyzer, ranking), indexname=INDEX_NAME)
         except OSError as e:
-            raise ArsearchError(f"cannot create an index at {path}: {e.strerror or e}") from e
+            raise _write_error(e, path, "create") from e
         return cls(wix, fields, ranking, path)
 
     @classmethod
@@ -123,9 +157,13 @@ class WhooshStore:
     def open(cls, path: Path, fields: Mapping[str, Field], analyzer: Analyzer, ranking: Ranking,
              lock_timeout: float = 0.0) -> WhooshStore:
         try:
-            wix = FileStorage(str(path)).open_index(indexname=INDEX_NAME)
+            wix = SegmentStorage(str(path)).open_index(indexname=INDEX_NAME)
         except wi.EmptyIndexError as e:
             raise IndexNotFoundError(f"no index data at {path}") from e
+        except IncompatibleIndexError as e:  # a refused pickle, a file cut short
+            raise type(e)(f"cannot read the index at {path}: {e}") from e
+        except PermissionError as e:
+            raise ArsearchError(f"cannot read the index at {path}: {e.strerror} ({e.filename})") from e
         except Exception as e:  # unpickling a schema from another version, damaged files
             raise IncompatibleIndexError(f"cannot read the index at {path} ({type(e).__name__}: {e}); rebuild it") from e
         return cls(wix, fields, ranking, path, lock_timeout)
@@ -154,6 +192,8 @@ class WhooshStore:
                 f"another writer is working on the index{' at ' + str(self.path) if self.path else ''}; "
                 f"wait for it to finish (or open the index with a larger lock_timeout)"
             ) from e
+        except OSError as e:  # the lock file, temporary folder or segment files (the writer released the lock)
+            raise _write_error(e, self.path, "write to") from e
         # The committed segments cannot change while this writer holds the lock:
         # with no live document there, no id needs looking up (a fresh index).
         self._pending = {}
@@ -178,6 +218,10 @@ class WhooshStore:
             self._deferred = {}
             writer, self._writer = self._writer, None
             _abandon(writer)
+            if isinstance(e, OSError):  # spilling postings or stored fields to a full disk
+                raise _write_error(e, self.path, "write to") from e
+            if isinstance(e, ArsearchError):  # reading committed copies of the id: a damaged index
+                raise
             raise DocumentError(
                 f"document {doc[ID_FIELD]!r} could not be written ({type(e).__name__}: {e}); "
                 f"the uncommitted documents were dropped"
@@ -258,9 +302,16 @@ class WhooshStore:
             writer, self._writer = self._writer, None
             try:
                 writer.commit(optimize=optimize and not deferred)
-            except BaseException:
-                _abandon(writer)  # release the write lock: the last commit stays as it was
-                raise
+            except BaseException as e:
+                committed = _committed(self._wix, writer)
+                _abandon(writer)  # release the write lock
+                if not committed:  # the last commit stays as it was; its files only take room
+                    _drop_new_segment(writer)
+                if not isinstance(e, OSError):
+                    raise
+                if not committed:
+                    raise _write_error(e, self.path, "commit to") from e
+                # else the table of contents was written and only cleaning up failed: the commit stands
         if deferred:
             # later copies of ids the multi-process writer held: now committed, they can be replaced
             self.begin()
@@ -276,7 +327,11 @@ class WhooshStore:
         self._deferred = {}
         if self._writer is not None:
             writer, self._writer = self._writer, None
-            writer.cancel()
+            # Whoosh's cancel() closes the dropped segment's files first, which can fail
+            # (a full disk): the write lock is released and the temporary folder removed
+            # anyway, and the error not raised (the dropped files are removed at the
+            # next commit; an error here would hide the one that made the caller cancel).
+            _abandon(writer)
 
     def close(self) -> None:
         self.cancel()
@@ -286,37 +341,89 @@ class WhooshStore:
         self._engine = None
 
     # -- reading -------------------------------------------------------------------
+    def _drop_searcher(self) -> None:
+        searcher, self._searcher, self._engine = self._searcher, None, None
+        if searcher is not None:
+            try:
+                searcher.close()
+            except Exception:  # noqa: BLE001 - its files may be what is damaged
+                pass
+
     def _get_searcher(self) -> Any:
+        storage = self._wix.storage
+        changed = storage.changed() if self._searcher is not None and isinstance(storage, SegmentStorage) else []
+        if changed:
+            # A file the reader holds was written in place (a restore, a copy over it): what
+            # the reader knows of it is stale. Read the index again from its files.
+            self._drop_searcher()
         try:
             if self._searcher is None:
                 self._searcher = self._wix.searcher()
             elif not self._searcher.up_to_date():
                 self._searcher = self._searcher.refresh()
+        except IncompatibleIndexError as e:  # a refused pickle, a file cut short
+            self._drop_searcher()
+            raise type(e)(f"cannot read the index at {self.path}: {e}") from e
         except ArsearchError:
             raise
+        except wi.EmptyIndexError as e:
+            self._drop_searcher()
+            raise IndexNotFoundError(
+                f"the index at {self.path} is gone: its files were deleted or moved while it was open"
+            ) from e
         except Exception as e:  # missing or damaged segment files
-            raise IncompatibleIndexError(
-                f"cannot read the index at {self.path} ({type(e).__name__}: {e}); it is damaged: rebuild it"
+            self._drop_searcher()
+            what = f"{', '.join(changed)} changed while the index was open, and " if changed else ""
+            raise IndexCorruptedError(
+                f"cannot read the index at {self.path}: {what}{type(e).__name__}: {e}; it is damaged: "
+                f"restore it from a backup or rebuild it"
             ) from e
         return self._searcher
 
     def reader(self) -> Engine:
         searcher = self._get_searcher()
         if self._engine is None or self._engine.searcher is not searcher:
-            self._engine = Engine(searcher, self._ranking.k1, self._ranking.b, previous=self._engine)
+            try:
+                self._engine = Engine(searcher, self._ranking.k1, self._ranking.b, previous=self._engine)
+            except IndexCorruptedError as e:
+                self._drop_searcher()
+                raise IndexCorruptedError(f"cannot read the index at {self.path}: {e}") from e
         return self._engine
 
     def segment_count(self) -> int:
         return len(self._wix._segments())
 
 
+def _committed(wix: Any, writer: Any) -> bool:
+    """Whether ``writer``'s commit reached its table of contents (what makes
+    it durable) before something else failed."""
+    try:
+        return bool(wix.latest_generation() >= writer.generation)
+    except Exception:  # noqa: BLE001 - unreadable: assume it did not, and keep the files
+        return False
+
+
+def _drop_new_segment(writer: Any) -> None:
+    """Delete the files of the segment a failed commit was writing (never
+    referenced by a table of contents): on a full disk, they hold the room
+    the next commit needs. (Whoosh would delete them at the next commit.)"""
+    try:
+        segment = writer.newsegment
+        storage = writer.storage
+        for name in segment.list_files(storage):
+            storage.delete_file(name)
+    except Exception:  # noqa: BLE001 - best effort; the next commit deletes them
+        pass
+
+
 def _abandon(writer: Any) -> None:
-    """Drop a Whoosh writer that failed half-way, releasing its lock whatever state it is in."""
+    """Drop a Whoosh writer (cancelled, or failed half-way), releasing its lock
+    and removing its temporary folder whatever state it is in."""
     if writer is None:
         return
     try:
         writer.cancel()
-    except Exception:
+    except Exception:  # noqa: BLE001 - closing the dropped segment's files (a full disk)
         pass
     for release in (lambda: writer.writelock.release(), lambda: writer._tempstorage.destroy()):
         try:

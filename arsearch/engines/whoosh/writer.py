@@ -30,8 +30,16 @@ and merges them at commit.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import heapq
+import multiprocessing
+import os
 import pickle
+import signal
+import sys
+import threading
+import time
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -45,6 +53,8 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.system import pack_uint
 from whoosh.util import random_name
 from whoosh.writing import PostingPool, SegmentWriter
+
+from ...errors import IndexWriteError
 
 __all__ = ["GroupedPool", "GroupedSegmentWriter", "GroupedMpWriter"]
 
@@ -72,6 +82,12 @@ _BULK_WORD_BYTES = 16
 _BULK_TERM_BYTES = 120
 # Runs joined at once at commit (one open file each); more are joined in steps.
 _MAX_OPEN_RUNS = 64
+# A sub-writer process checks this often whether its parent is still alive
+# (where the OS cannot kill it with its parent, and as a second guard).
+_PARENT_CHECK_S = 0.2
+# Seconds a sub-writer gets to end after SIGTERM (on cancel) before SIGKILL.
+_TERMINATE_WAIT_S = 2.0
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h: the signal a process gets when its parent dies
 
 
 class _FreqStore:
@@ -566,7 +582,7 @@ class GroupedSegmentWriter(SegmentWriter):  # type: ignore[misc]
     """
 
     def __init__(self, ix: Any, limitmb: float = 128, **kwargs: Any) -> None:
-        super().__init__(ix, limitmb=limitmb, **kwargs)
+        _init_or_release(self, super().__init__, ix, limitmb=limitmb, **kwargs)
         self.pool = GroupedPool(self._tempstorage, self.newsegment, limitmb=limitmb)
 
     def add_document(self, **fields: Any) -> None:
@@ -641,12 +657,72 @@ class GroupedSegmentWriter(SegmentWriter):  # type: ignore[misc]
         fieldwriter.close()
 
 
+def _init_or_release(writer: Any, init: Any, *args: Any, **kwargs: Any) -> None:
+    """Run a Whoosh writer's ``__init__``; if it fails after taking the write
+    lock (a full disk or a read-only folder when it creates its temporary
+    folder or segment files), release the lock and remove the temporary
+    folder before raising: no one else holds the half-made writer."""
+    try:
+        init(*args, **kwargs)
+    except BaseException:
+        lock = getattr(writer, "writelock", None)
+        if lock is not None and getattr(lock, "locked", True):
+            try:
+                lock.release()
+            except Exception:  # noqa: BLE001 - the original error matters
+                pass
+        temp = getattr(writer, "_tempstorage", None)
+        if temp is not None:
+            try:
+                temp.destroy()
+            except Exception:  # noqa: BLE001
+                pass
+        raise
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Make this (sub-writer) process end when ``parent_pid`` does: on Linux
+    the kernel sends SIGKILL (``PR_SET_PDEATHSIG``); everywhere a daemon
+    thread checks every _PARENT_CHECK_S that the parent is still there. A
+    sub-writer that outlived its parent would keep writing into a folder no
+    one will commit, and hold its inherited copy of the write lock."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the thread below still ends it
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(_PARENT_CHECK_S)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="arsearch-parent-watch", daemon=True).start()
+
+
 class _GroupedSubWriterTask(SubWriterTask):  # type: ignore[misc]
     """Whoosh's sub-writer process, writing its own segment with a
     :class:`GroupedSegmentWriter` (Whoosh's pool spills every posting of a
-    batch to disk as pickled tuples and sorts them back)."""
+    batch to disk as pickled tuples and sorts them back). It dies with the
+    process that started it, and closes its inherited copy of the write lock."""
+
+    def __init__(self, *args: Any, lock_fd: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.parent_pid = os.getpid()
+        self.lock_fd = lock_fd  # the parent's write lock descriptor, inherited by a forked child
 
     def run(self) -> None:
+        _die_with_parent(self.parent_pid)
+        if self.lock_fd is not None:
+            # The lock is the parent's: with this copy closed, it is free as soon as the parent is gone.
+            try:
+                os.close(self.lock_fd)
+            except OSError:
+                pass
         if self.multisegment:
             # SubWriterTask.run builds its writer from this module-level name. run()
             # executes in the child process, so rebinding it there changes nothing
@@ -658,12 +734,56 @@ class _GroupedSubWriterTask(SubWriterTask):  # type: ignore[misc]
 class GroupedMpWriter(MpWriter):  # type: ignore[misc]
     """Whoosh's multi-process writer whose sub-processes write their segments
     with :class:`GroupedSegmentWriter` (with ``multisegment=True``; otherwise
-    they keep Whoosh's pool, whose runs the parent merges)."""
+    they keep Whoosh's pool, whose runs the parent merges).
+
+    Unlike Whoosh's, its sub-processes die with the parent (see
+    :func:`_die_with_parent`), :meth:`cancel` stops and joins them before it
+    removes the temporary folder they read their documents from, and a
+    commit fails (committing nothing) if one of them failed, instead of
+    leaving its documents out.
+    """
+
+    def __init__(self, ix: Any, **kwargs: Any) -> None:
+        _init_or_release(self, super().__init__, ix, **kwargs)
 
     def _new_task(self) -> SubWriterTask:
+        fork = multiprocessing.get_start_method() == "fork"  # only a forked child holds the lock's descriptor
+        lock_fd = getattr(self.writelock, "fd", None) if fork else None
         task = _GroupedSubWriterTask(
-            self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment
+            self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment,
+            lock_fd=lock_fd if isinstance(lock_fd, int) else None,
         )
+        task.daemon = True  # an interpreter that exits without commit or cancel ends them
         self.tasks.append(task)
         task.start()
         return task
+
+    def _stop_tasks(self) -> None:
+        """Stop the sub-processes still running and wait for them."""
+        for task in self.tasks:
+            if task.is_alive():
+                task.terminate()
+        for task in self.tasks:
+            task.join(_TERMINATE_WAIT_S)
+            if task.is_alive():
+                task.kill()
+                task.join()
+        for q in (self.jobqueue, self.resultqueue):
+            q.cancel_join_thread()  # documents no one will read must not keep this process from exiting
+            q.close()
+
+    def cancel(self) -> None:
+        try:
+            self._stop_tasks()
+        finally:
+            SegmentWriter.cancel(self)
+
+    def _commit_toc(self, segments: Any) -> None:
+        # Reached after Whoosh's _commit joined the sub-processes; a failed one sent no segment.
+        failed = [task.exitcode for task in self.tasks if task.exitcode != 0]
+        if failed:
+            raise IndexWriteError(
+                f"{len(failed)} of the {len(self.tasks)} indexing sub-processes failed (exit codes "
+                f"{', '.join(map(str, failed))}); nothing was committed"
+            )
+        super()._commit_toc(segments)

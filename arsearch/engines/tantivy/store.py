@@ -1,0 +1,254 @@
+"""The tantivy engine's store: a tantivy index in the ``tantivy/`` folder of
+the index directory (or in memory), fed with arsearch's own analysis.
+
+Writes: tantivy applies a batch's operations in order, so a document
+replaces the one with its id by a delete-by-term on ``id`` followed by the
+add, for committed and pending copies alike. With ``procs > 1`` the
+analysis (the bulk of the cost) runs in that many worker processes, in
+chunks, and the main process hands the results to tantivy in input order.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import shutil
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from ...analysis import Analyzer
+from ...errors import ArsearchError, DocumentError, IncompatibleIndexError, IndexLockedError, IndexNotFoundError, SchemaError
+from ...fields import ID_FIELD, Field, Ranking
+from .schema import DocAnalyzer, build_schema
+from .search import TantivyReader
+
+__all__ = ["TantivyStore", "FOLDER"]
+
+FOLDER = "tantivy"  # the tantivy index inside an arsearch index folder
+WRITER_BYTES = 256_000_000  # tantivy's indexing memory (split among its threads)
+_CHUNK = 64  # documents per task sent to an analyzing process
+_IN_FLIGHT = 8  # chunks per process queued ahead of the main process
+_LOCK_POLL = 0.05  # seconds between attempts to take the lock within lock_timeout
+
+_worker: DocAnalyzer | None = None  # the analyzing processes' DocAnalyzer
+
+
+def _init_worker(fields: dict[str, Field], analyzer: Analyzer, ranking: Ranking) -> None:
+    global _worker
+    _worker = DocAnalyzer(fields, analyzer, ranking)
+
+
+def _analyze_chunk(docs: list[dict[str, Any]]) -> list[Any]:
+    assert _worker is not None
+    return [_worker(d) for d in docs]
+
+
+class TantivyStore:
+    """A tantivy index (see :class:`~arsearch.engines.base.Store`)."""
+
+    engine = "tantivy"
+    #: tantivy's writer lock, relative to the index folder.
+    LOCK_FILE = f"{FOLDER}/.tantivy-writer.lock"
+
+    @staticmethod
+    def owns(name: str) -> bool:
+        """Whether a file in an index folder is one of this engine's."""
+        return name == FOLDER
+
+    @staticmethod
+    def check(ranking: Ranking) -> None:
+        """tantivy's BM25 has fixed parameters: k1 1.2, b 0.75."""
+        if (ranking.k1, ranking.b) != (1.2, 0.75):
+            raise SchemaError(f"the tantivy engine scores with k1=1.2, b=0.75, not k1={ranking.k1}, b={ranking.b}")
+
+    def __init__(self, index: Any, fields: Mapping[str, Field], analyzer: Analyzer, ranking: Ranking,
+                 path: Path | None, lock_timeout: float = 0.0) -> None:
+        self._index = index
+        self._schema = index.schema
+        self.path = path
+        self.lock_timeout = lock_timeout
+        self._fields = dict(fields)
+        self._analyzer = analyzer
+        self._ranking = ranking
+        self._docs = DocAnalyzer(fields, analyzer, ranking)
+        self._writer: Any = None
+        self._pool: Any = None
+        self._queue: list[dict[str, Any]] = []  # documents waiting for the analyzing processes
+        self._results: list[Any] = []  # chunks being analyzed, in order
+        self._pending: set[str] = set()  # ids written in this batch
+        self._gone: set[str] = set()  # ids deleted in this batch
+        self._reader: TantivyReader | None = None
+        self._generation: Any = None
+        self._commits = 0
+
+    # -- construction ----------------------------------------------------------------
+    @classmethod
+    def create(cls, path: Path, fields: Mapping[str, Field], analyzer: Analyzer, ranking: Ranking) -> TantivyStore:
+        folder = path / FOLDER
+        try:
+            if folder.exists():  # overwrite: the caller holds the index's write lock
+                shutil.rmtree(folder)
+            folder.mkdir(parents=True)
+            index = tantivy.Index(build_schema(fields, ranking), path=str(folder), reuse=False)
+        except (OSError, ValueError) as e:
+            raise ArsearchError(f"cannot create an index at {path}: {getattr(e, 'strerror', None) or e}") from e
+        return cls(index, fields, analyzer, ranking, path)
+
+    @classmethod
+    def memory(cls, fields: Mapping[str, Field], analyzer: Analyzer, ranking: Ranking) -> TantivyStore:
+        return cls(tantivy.Index(build_schema(fields, ranking)), fields, analyzer, ranking, None)
+
+    @classmethod
+    def open(cls, path: Path, fields: Mapping[str, Field], analyzer: Analyzer, ranking: Ranking,
+             lock_timeout: float = 0.0) -> TantivyStore:
+        folder = path / FOLDER
+        if not (folder / "meta.json").is_file():
+            raise IndexNotFoundError(f"no index data at {path} (no {FOLDER}/meta.json)")
+        try:
+            index = tantivy.Index.open(str(folder))
+        except ValueError as e:
+            raise IncompatibleIndexError(f"cannot read the index at {path} ({e}); rebuild it") from e
+        return cls(index, fields, analyzer, ranking, path, lock_timeout)
+
+    # -- writing ---------------------------------------------------------------------
+    @property
+    def writing(self) -> bool:
+        return self._writer is not None
+
+    def begin(self, procs: int = 1) -> None:
+        if self._writer is None:
+            deadline = time.monotonic() + self.lock_timeout
+            while True:
+                try:
+                    self._writer = self._index.writer(heap_size=WRITER_BYTES)
+                    break
+                except ValueError as e:
+                    if "LockBusy" not in str(e):
+                        raise ArsearchError(f"cannot write the index at {self.path} ({e})") from e
+                    if time.monotonic() >= deadline:
+                        raise IndexLockedError(
+                            f"another writer is working on the index{' at ' + str(self.path) if self.path else ''}; "
+                            f"wait for it to finish (or open the index with a larger lock_timeout)"
+                        ) from e
+                    time.sleep(_LOCK_POLL)
+            self._pending = set()
+            self._gone = set()
+        if procs > 1 and self._pool is None:
+            # spawned, not forked: this process runs tantivy's threads
+            ctx = multiprocessing.get_context("spawn")
+            self._pool = ctx.Pool(procs, _init_worker, (self._fields, self._analyzer, self._ranking))
+            self._procs = procs
+
+    def write(self, doc: Mapping[str, Any]) -> None:
+        self.begin()
+        doc_id = doc[ID_FIELD]
+        self._pending.add(doc_id)
+        self._gone.discard(doc_id)
+        if self._pool is not None:
+            self._queue.append(dict(doc))
+            if len(self._queue) >= _CHUNK:
+                self._send()
+            return
+        try:
+            analyzed = self._docs(doc)
+        except Exception as e:
+            raise DocumentError(f"document {doc_id!r} could not be analyzed ({type(e).__name__}: {e})") from e
+        self._add(analyzed)
+
+    def _add(self, analyzed: Any) -> None:
+        self._writer.delete_documents_by_term(ID_FIELD, analyzed[0])  # the committed or earlier copy, if any
+        self._writer.add_document(self._docs.document(analyzed))
+
+    def _send(self) -> None:
+        if self._queue:
+            self._results.append(self._pool.apply_async(_analyze_chunk, (self._queue,)))
+            self._queue = []
+        while len(self._results) > _IN_FLIGHT * self._procs or (self._results and self._results[0].ready()):
+            for analyzed in self._results.pop(0).get():
+                self._add(analyzed)
+
+    def _drain(self) -> None:
+        """Index everything sent to the analyzing processes."""
+        if self._pool is None:
+            return
+        self._send()
+        while self._results:
+            for analyzed in self._results.pop(0).get():
+                self._add(analyzed)
+
+    def _stop_pool(self) -> None:
+        pool, self._pool = self._pool, None
+        self._queue, self._results = [], []
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+
+    def delete(self, doc_id: str) -> int:
+        self.begin()
+        self._drain()  # operations apply in order
+        if doc_id in self._gone:
+            return 0
+        found = doc_id in self._pending or self.reader().document(doc_id) is not None
+        self._pending.discard(doc_id)
+        self._gone.add(doc_id)
+        self._writer.delete_documents_by_term(ID_FIELD, doc_id)
+        return int(found)
+
+    def commit(self, optimize: bool = False) -> None:
+        if self._writer is None:
+            return  # tantivy merges segments itself; there is nothing to optimize without a batch
+        try:
+            self._drain()
+            self._writer.commit()
+            self._writer.wait_merging_threads()  # merges done and the lock released before commit() returns
+        except BaseException as e:
+            self.cancel()
+            if isinstance(e, (ValueError, OSError)):
+                raise ArsearchError(f"cannot commit to the index at {self.path} ({e}); the last commit is kept") from e
+            raise
+        finally:
+            self._stop_pool()
+            self._writer = None
+            self._pending, self._gone = set(), set()
+        self._commits += 1
+
+    def cancel(self) -> None:
+        self._stop_pool()
+        writer, self._writer = self._writer, None
+        self._pending, self._gone = set(), set()
+        if writer is not None:
+            try:
+                writer.rollback()
+            finally:
+                del writer  # dropping tantivy's writer releases the lock
+
+    def close(self) -> None:
+        self.cancel()
+        self._reader = None
+
+    # -- reading ---------------------------------------------------------------------
+    def _stamp(self) -> Any:
+        """What changes with every commit: this store's own commits, and
+        tantivy's meta.json (rewritten by each commit, of any process)."""
+        if self.path is None:
+            return self._commits
+        try:
+            st = (self.path / FOLDER / "meta.json").stat()
+        except OSError as e:
+            raise IncompatibleIndexError(f"cannot read the index at {self.path} ({e.strerror or e}); rebuild it") from e
+        return self._commits, st.st_mtime_ns, st.st_size, st.st_ino
+
+    def reader(self) -> TantivyReader:
+        stamp = self._stamp()
+        if self._reader is None or stamp != self._generation:
+            self._index.reload()
+            meta = self.path / FOLDER / "meta.json" if self.path is not None else None
+            self._reader = TantivyReader(self._index, self._schema, self._docs.text_fields, meta)
+            self._generation = stamp
+        return self._reader
+
+    def segment_count(self) -> int:
+        return int(self._index.searcher().num_segments)
