@@ -12,18 +12,24 @@ Commands (``arsearch COMMAND --help`` shows each one's options and an example):
 * ``unlock INDEX_DIR`` – clear a write lock no process holds.
 
 User errors print one line ``arsearch: error: <message>`` on stderr and exit
-with 2 (bad usage) or 1 (anything else), never a traceback.
+with 2 (bad usage) or 1 (anything else), never a traceback. Every line
+printed shows control characters and bidi overrides as visible escapes
+(:mod:`arsearch.terminal`): a document, a file name or a query cannot send
+the terminal commands.
 """
 
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import os
+import shutil
 import sys
+import tempfile
 import unicodedata
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +37,21 @@ from .analysis import Analyzer
 from .errors import ArsearchError, IndexLockedError, IndexNotFoundError, QueryError
 from .engines import DEFAULT_ENGINE, ENGINES, file_lock, store_class
 from .fields import Field, Ranking, resolve_fields
+from .highlight import FORMATS, NEAR_FORMATS
 from .index import META_FILE, Index
 from .seedcache import seeds_index
 from .sources import PROG, SUPPORTED, Feed, Reporter, collect, is_tty, one_line, os_reason
 from .stem import STEMMERS
+from .swap import replace_dir
+from .terminal import json_printable, printable, printable_except
 
 __all__ = ["main", "build_parser"]
 
 SNIPPET_FORMATS = ("html", "text", "ansi")
 
 BOLD, DIM, RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
+#: The escape sequences an ansi snippet may hold: its marks (the text's own are escaped).
+ANSI_MARKS = (*FORMATS["ansi"][:2], *NEAR_FORMATS["ansi"])
 
 
 class UsageError(Exception):
@@ -93,6 +104,7 @@ def _fail(message: str, status: int) -> int:
 
 def _stderr_line(line: str) -> None:
     stream = sys.stderr
+    line = printable(line)
     if is_tty(stream):
         line = "\r\x1b[K" + line  # over a progress line, if any
     print(line, file=stream, flush=True)
@@ -153,7 +165,10 @@ Inputs:
   folders     searched recursively for the files above (hidden folders and
               the index folder itself are skipped)
 
-Documents whose id is already in the index replace the old version. Bad
+Documents whose id is already in the index replace the old version.
+--rebuild builds a new index (with the old one's fields and settings) in a
+hidden folder beside INDEX_DIR, then swaps it in at once; until then
+searches see the old index, and if the rebuild fails it is left as it was. Bad
 files and lines are reported on stderr, one line each, and skipped.
 Exit status: 0 if anything was indexed (or nothing was wrong), 1 if every
 input failed, 2 for usage errors.
@@ -236,7 +251,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("index_dir", metavar="INDEX_DIR", help="the index folder (created if missing)")
     p.add_argument("paths", metavar="PATH", nargs="+", help=f"{SUPPORTED} files, or folders holding them")
-    p.add_argument("--rebuild", action="store_true", help="recreate the index from scratch first")
+    p.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="recreate the index from scratch: built aside, then swapped in (readers see the old one until then)",
+    )
     p.add_argument("--procs", type=_positive_int, default=1, metavar="N", help="writer processes (default 1)")
     p.add_argument(
         "--engine",
@@ -321,14 +340,21 @@ def cmd_index(args: argparse.Namespace) -> int:
     if not sources and reporter.skipped:
         reporter.message(f"indexed 0 documents from 0 files ({reporter.skipped} skipped)")
         return _fail("nothing to index: every input was skipped", 1)
-    ix = _open_for_writing(index_dir, rebuild=args.rebuild, engine=args.engine)
+    aside = _Aside(index_dir, engine=args.engine) if args.rebuild and (index_dir / META_FILE).is_file() else None
     try:
-        feed = Feed(sources, ix.fields, reporter)
-        reporter.start()
-        count = ix.add_many(feed, update=True, procs=args.procs, progress=reporter.progress, on_error=feed.on_error)
+        ix = aside.create() if aside else _open_for_writing(index_dir, engine=args.engine)
+        try:
+            feed = Feed(sources, ix.fields, reporter)
+            reporter.start()
+            count = ix.add_many(feed, update=True, procs=args.procs, progress=reporter.progress, on_error=feed.on_error)
+        finally:
+            reporter.clear()
+            ix.close()
+        if aside and (count or not reporter.skipped):
+            aside.swap()
     finally:
-        reporter.clear()
-        ix.close()
+        if aside:
+            aside.discard()
     secs = reporter.elapsed()
     rate = count / secs if secs > 0 else float(count)
     reporter.message(
@@ -336,23 +362,52 @@ def cmd_index(args: argparse.Namespace) -> int:
         f"({reporter.skipped} skipped) in {secs:.2f} s ({rate:.0f} docs/s)"
     )
     if count == 0 and reporter.skipped:
-        return _fail("no documents indexed: every input was skipped", 1)
+        kept = "; the index was left as it was" if aside else ""
+        return _fail(f"no documents indexed: every input was skipped{kept}", 1)
     return 0
 
 
-def _open_for_writing(path: Path, rebuild: bool, engine: str | None = None) -> Index:
-    """Open the index at ``path``, or create it (also when ``rebuild``)."""
+class _Aside:
+    """``--rebuild`` of an existing index: the new index is built in a hidden
+    sibling folder, under the old index's write lock (a write to the old
+    index meanwhile would be lost), then put in its place in one step
+    (:func:`~arsearch.swap.replace_dir`). Readers see the old index until
+    then; if the rebuild fails, the old index is left as it was."""
+
+    def __init__(self, index_dir: Path, engine: str | None = None) -> None:
+        self.target = index_dir.resolve()  # a symbolic link keeps pointing at the index
+        self.engine = engine  # None: the old index's
+        self.folder: Path | None = None  # the new index, then (after swap) the old one
+        self._held = ExitStack()  # the old index's write lock
+
+    def create(self) -> Index:
+        fields, analyzer, ranking = _previous_settings(self.target)
+        self._held.enter_context(_write_lock(self.target))
+        self.folder = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.rebuild-", dir=self.target.parent))
+        engine = self.engine or _engine_of(self.target)
+        return Index.create(self.folder, fields, analyzer=analyzer, ranking=ranking, engine=engine)
+
+    def swap(self) -> None:
+        assert self.folder is not None
+        self.folder = replace_dir(self.folder, self.target)
+
+    def discard(self) -> None:
+        """Remove the folder aside (a failed rebuild, or the old index) and release the lock."""
+        try:
+            if self.folder is not None:
+                shutil.rmtree(self.folder, ignore_errors=True)
+        finally:
+            self._held.close()
+
+
+def _open_for_writing(path: Path, engine: str | None = None) -> Index:
+    """Open the index at ``path``, or create it (``--rebuild`` of an existing one: :class:`_Aside`)."""
     if (path / META_FILE).is_file():
-        if not rebuild:
-            ix = Index.open(path)
-            if engine is not None and engine != ix.engine:
-                ix.close()
-                raise UsageError(f"the index at {path} uses the {ix.engine} engine; add --rebuild to rebuild it with {engine}")
-            return ix
-        fields, analyzer, ranking = _previous_settings(path)
-        engine = engine or _engine_of(path)
-        with _write_lock(path):  # do not pull the index from under a running writer
-            return Index.create(path, fields, analyzer=analyzer, ranking=ranking, overwrite=True, engine=engine)
+        ix = Index.open(path)
+        if engine is not None and engine != ix.engine:
+            ix.close()
+            raise UsageError(f"the index at {path} uses the {ix.engine} engine; add --rebuild to rebuild it with {engine}")
+        return ix
     if path.exists() and not path.is_dir():
         raise ArsearchError(f"{path} exists and is not a folder")
     if path.is_dir() and any(not _is_index_file(e.name) for e in path.iterdir()):
@@ -441,7 +496,7 @@ def cmd_unlock(args: argparse.Namespace) -> int:
     if not lock_path.exists():
         if not (path / META_FILE).is_file():
             raise IndexNotFoundError(f"no arsearch index at {path}")
-        print(f"no write lock in {path}: nothing to clear")
+        print(printable(f"no write lock in {path}: nothing to clear"))
         return 0
     lock = _file_lock(lock_path)
     if not lock.acquire(blocking=False):
@@ -462,7 +517,7 @@ def cmd_unlock(args: argparse.Namespace) -> int:
         lock.release()
     if not removed:  # Windows cannot remove a file that is open
         lock_path.unlink(missing_ok=True)
-    print(f"cleared a stale write lock: {lock_path} (no process held it)")
+    print(printable(f"cleared a stale write lock: {lock_path} (no process held it)"))
     return 0
 
 
@@ -495,10 +550,10 @@ def cmd_search(args: argparse.Namespace) -> int:
             "suggestion": suggestion,
             "hits": [_hit_json(hit, args.explain) for hit in results],
         }
-        print(json.dumps(payload, ensure_ascii=False), file=out)
+        print(json_printable(json.dumps(payload, ensure_ascii=False)), file=out)
         return 0
     if suggestion:
-        print(f"did you mean: {suggestion}", file=out)
+        print(f"did you mean: {printable(one_line(suggestion))}", file=out)
     if results.total == 0:
         print("no results", file=out)
         return 0
@@ -514,19 +569,26 @@ def cmd_search(args: argparse.Namespace) -> int:
     indent = " " * (width + 2)
     for hit in results:
         rank = f"{hit.rank:>{width}}."
-        line = f"{rank} {hit.id}"
+        doc_id = printable(one_line(html.escape(hit.id) if fmt == "html" else hit.id))
+        line = f"{rank} {doc_id}"
         score = f"score {hit.score:.3f}"
         print(file=out)
         print(f"{BOLD}{line}{RESET}  {DIM}{score}{RESET}" if ansi else f"{line}  {score}", file=out)
-        title = one_line(hit.title)
+        title = _marked_line(hit.title, fmt)
         if title.strip():
             print(f"{indent}{BOLD}{title}{RESET}" if ansi else f"{indent}{title}", file=out)
-        snippet = one_line(hit.snippet)
+        snippet = _marked_line(hit.snippet, fmt)
         if snippet:
             print(f"{indent}{snippet}", file=out)
         for line in _explain_lines(hit.explain()) if args.explain else []:
+            line = printable(one_line(line))
             print(f"{indent}{DIM}{line}{RESET}" if ansi else f"{indent}{line}", file=out)
     return 0
+
+
+def _marked_line(text: str, fmt: str) -> str:
+    """A snippet or title on one line, safe to print: an ansi one keeps its marks' colours."""
+    return printable_except(one_line(text), ANSI_MARKS) if fmt == "ansi" else printable(one_line(text))
 
 
 #: The CLI shows the did-you-mean suggestion when a query has fewer hits than this.
@@ -561,7 +623,7 @@ def _default_format(stream: Any) -> str:
 
 
 def _quote(query: str) -> str:
-    return f"\u201c{one_line(query)}\u201d"
+    return f"\u201c{printable(one_line(query))}\u201d"
 
 
 def _header(total: int, offset: int, shown: int, query: str, ms: float) -> str:
@@ -607,7 +669,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             }
         )
     if args.json:
-        print(json.dumps({"text": text, "analyzer": analyzer.version, "tokens": rows}, ensure_ascii=False))
+        print(json_printable(json.dumps({"text": text, "analyzer": analyzer.version, "tokens": rows}, ensure_ascii=False)))
         return 0
     if not rows:
         hint = "" if args.keep_stopwords else " (only stop words? try --keep-stopwords)"
@@ -623,7 +685,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         ]
         for r in rows
     ]
-    for line in _columns([header, *table], right=(0,)):
+    for line in _columns([header, *[[printable(cell) for cell in row] for row in table]], right=(0,)):
         print(line)
     return 0
 
@@ -661,7 +723,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     finally:
         ix.close()
     if args.json:
-        print(json.dumps(stats, ensure_ascii=False, indent=2))
+        print(json_printable(json.dumps(stats, ensure_ascii=False, indent=2)))
         return 0
     fields = ", ".join(f"{name} ({kind})" for name, kind in stats["fields"].items())
     terms = ", ".join(f"{name} {count:,}" for name, count in (stats["terms"] or {}).items()) or "-"
@@ -679,7 +741,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         ["analyzer", f"{analyzer['name']} {analyzer['version']}"],
         ["representations", reps],
     ]
-    for line in _columns(rows):
+    for line in _columns([[printable(one_line(cell)) for cell in row] for row in rows]):
         print(line)
     return 0
 

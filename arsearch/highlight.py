@@ -29,6 +29,7 @@ from typing import Literal, NamedTuple
 from .analysis import DEFAULT_ANALYZER, Analyzer
 from .fields import Field, Ranking, rep_field
 from .query import Plan, build_plan
+from .terminal import printable
 from .tokenize import WORD_PATTERN
 
 __all__ = ["highlight", "QueryMatcher", "Match", "FORMATS", "NEAR_FORMATS"]
@@ -373,7 +374,8 @@ def _cut(text: str, core_start: int, core_end: int, max_chars: int) -> tuple[int
 def _render(text: str, start: int, end: int, marks: list[tuple[int, int, str, bool]], fmt: str) -> str:
     before, after, escape = FORMATS[fmt]
     near_before, near_after = NEAR_FORMATS[fmt]
-    esc = html.escape if escape else (lambda s: s)
+    # html: HTML-escaped; ansi (for terminals): control characters and bidi overrides shown escaped
+    esc = html.escape if escape else printable if fmt == "ansi" else (lambda s: s)
     out: list[str] = [ELLIPSIS + " "] if text[:start].strip() else []
     pos = start
     for s, e, _, near in marks:
@@ -449,7 +451,9 @@ def highlight(
     """Return the best fragment(s) of ``text`` for ``query``, matched words marked.
 
     ``format`` is ``"html"`` (``<mark>…</mark>``, the rest HTML-escaped),
-    ``"text"`` (``[…]``) or ``"ansi"`` (bold yellow on a terminal). Each
+    ``"text"`` (``[…]``) or ``"ansi"`` (bold yellow on a terminal; the
+    text's control characters and bidi overrides are shown escaped, as
+    ``\\x1b``, so a document cannot send the terminal commands). Each
     fragment is at most ``max_chars`` characters (plus ellipses), cut at
     spaces. With no match, the start of the text is returned.
 

@@ -30,7 +30,6 @@ from .errors import (
     DocumentError,
     IncompatibleIndexError,
     IndexExistsError,
-    IndexLockedError,
     IndexNotFoundError,
     IndexWriteError,
     QueryError,
@@ -39,7 +38,7 @@ from . import engines as _engines
 from .engines import ENGINES, Reader, Store, store_class
 from .fields import DEFAULT_RANKING, ID_FIELD, VOCABULARY_FIELD, Field, Ranking, resolve_fields
 from .filters import compile_filter
-from .highlight import FORMATS, NEAR_FORMATS, Match, QueryMatcher, highlight_matches
+from .highlight import FORMATS, MAX_SCAN_TOTAL, NEAR_FORMATS, Match, QueryMatcher, highlight_matches
 from .query import build_plan, truncate_query
 from .suggest import Speller
 
@@ -336,6 +335,7 @@ class Index:
             doc_id = str(doc_id)
         if not isinstance(doc_id, str) or not doc_id.strip():
             raise DocumentError(f"a document needs a non-empty string 'id' (got {doc_id!r})")
+        _check_id(doc_id)
         clean_id = _clean_text(doc_id, ID_FIELD, doc_id)
         if not clean_id.strip():
             raise DocumentError(f"a document needs a non-empty string 'id' (got {doc_id!r})")
@@ -373,6 +373,7 @@ class Index:
 
     def add(self, doc: Mapping[str, Any]) -> None:
         """Add a document (a mapping with ``id`` and declared fields) to the pending batch.
+        An ``id`` holding NUL raises :class:`DocumentError` (NULs in text fields are dropped).
 
         The id is unique: a document with the same id, committed or pending,
         is replaced (at commit), so the last one added wins.
@@ -388,9 +389,11 @@ class Index:
 
     def delete(self, doc_id: str) -> int:
         """Delete the document with this id, committed or pending (at commit);
-        returns how many matched (0 or 1)."""
+        returns how many matched (0 or 1). An id holding NUL raises
+        :class:`DocumentError`, as it does in :meth:`add`."""
         if not isinstance(doc_id, str):
             raise DocumentError(f"delete() takes a str id, not {type(doc_id).__name__}")
+        _check_id(doc_id)
         with self._lock:
             return self._store.delete(doc_id)
 
@@ -565,7 +568,8 @@ class Index:
                 explain = functools.partial(_explain, dict(stored), matchers, self.analyzer)
                 doc_id = stored.pop(ID_FIELD)
                 hits.append(Hit(doc_id, score, stored, rank, render, _render_title=render_title, _explain=explain))
-        return Results(query, hits, int(total), offset, (time.perf_counter() - t0) * 1000, plan.warnings,
+        warnings = plan.warnings + _long_text_warnings(hits, self.text_fields)
+        return Results(query, hits, int(total), offset, (time.perf_counter() - t0) * 1000, warnings,
                        functools.partial(self.suggest, query))
 
     def suggest(self, query: str) -> str | None:
@@ -679,6 +683,12 @@ def _remove_other_engines(path: Path, engine: str) -> None:
                 entry.unlink()
 
 
+def _check_id(doc_id: str) -> None:
+    """Refuse an id holding NUL: stored without it, it could not be found or deleted by the id given."""
+    if "\x00" in doc_id:
+        raise DocumentError(f"document id {doc_id!r} contains a NUL character (\\x00); ids cannot hold NUL")
+
+
 def _clean_text(value: str, name: str, doc_id: str) -> str:
     """Reject text Whoosh cannot store (lone surrogates); drop NUL characters."""
     if type(value) is not str:  # a str subclass: store a plain str (unpickling must not need its class)
@@ -708,6 +718,17 @@ def _snippet(
             return out
         first = first or out
     return first
+
+
+def _long_text_warnings(hits: Sequence[Hit], fields: Sequence[str]) -> tuple[str, ...]:
+    """A warning for each text of a hit longer than the highlighter scans for its snippet."""
+    return tuple(
+        f"document {hit.id!r}: its {name} has {len(text):,} characters; a match past the first "
+        f"{MAX_SCAN_TOTAL:,} is not marked in its snippet"
+        for hit in hits
+        for name in fields
+        if isinstance(text := hit.fields.get(name), str) and len(text) > MAX_SCAN_TOTAL
+    )
 
 
 def _explain(stored: Mapping[str, Any], matchers: Mapping[str, QueryMatcher], analyzer: Analyzer) -> list[Match]:

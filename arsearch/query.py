@@ -14,9 +14,10 @@ Syntax (Lucene/Elasticsearch ``query_string`` conventions):
 clause, as Lucene's classic query parser does (``a OR b AND c`` is ``a +b
 +c``). The operators are the upper-case words only: ``and``/``not`` are
 plain words. Malformed input never raises: an unclosed quote or parenthesis
-degrades to plain words, stray operators are dropped, very long input is cut.
-An unknown field name (``foo:word``) searches ``foo:word`` as plain words and
-adds a warning (see :attr:`arsearch.Results.warnings`).
+degrades to plain words, stray operators are dropped, very long input is cut
+(at :data:`MAX_QUERY_CHARS` characters and :data:`MAX_CLAUSES` clauses), with
+a warning. An unknown field name (``foo:word``) searches ``foo:word`` as plain
+words and adds a warning (see :attr:`arsearch.Results.warnings`).
 
 Example:
     >>> [(c.kind, c.text, c.occur, c.field) for c in parse_query('كتاب "وزير الخارجية" -سوريا title:مصر مكت*', {"title"})]
@@ -52,12 +53,13 @@ __all__ = [
     "leaves",
     "truncate_query",
     "MAX_QUERY_CHARS",
+    "MAX_CLAUSES",
     "NEAR_WEIGHT",
 ]
 
-#: Longer queries are cut here (at a space when possible) before parsing.
+#: Longer queries are cut here (at a space when possible) before parsing, with a warning.
 MAX_QUERY_CHARS = 1000
-#: At most this many word, phrase or prefix clauses are kept; the rest are ignored.
+#: At most this many word, phrase or prefix clauses are kept; the rest are ignored, with a warning.
 MAX_CLAUSES = 64
 #: Groups nested deeper than this are read as plain words.
 MAX_DEPTH = 16
@@ -153,6 +155,7 @@ class _Parser:
         self.fields = fields
         self.warnings = warnings
         self.leaves = 0
+        self.dropped = 0  # clauses past MAX_CLAUSES, ignored
 
     def _warn(self, message: str) -> None:
         if self.warnings is not None and message not in self.warnings:
@@ -253,22 +256,29 @@ class _Parser:
             boost = _slop_boost(suffix.group())[1]
             chunk = chunk[: suffix.start()]
         chunk = chunk.strip(_BRACKETS)
-        if self.leaves >= MAX_CLAUSES:
-            return []
         if chunk.endswith("*") and chunk.rstrip("*").strip("*:+-!"):
-            self.leaves += 1
-            return [Clause("prefix", chunk.rstrip("*"), occur, field, boost)]
-        if chunk.strip("*:+-!"):
-            self.leaves += 1
-            return [Clause("word", chunk, occur, field, boost)]
-        return []
+            kind: Kind = "prefix"
+        elif chunk.strip("*:+-!"):
+            kind = "word"
+        else:
+            return []
+        if not self._room():
+            return []
+        return [Clause(kind, chunk.rstrip("*") if kind == "prefix" else chunk, occur, field, boost)]
+
+    def _room(self) -> bool:
+        """Count one more clause: False (and counted as dropped) past :data:`MAX_CLAUSES`."""
+        if self.leaves >= MAX_CLAUSES:
+            self.dropped += 1
+            return False
+        self.leaves += 1
+        return True
 
     def _phrase(self, text: str, occur: Occur, field: str | None) -> list[Clause]:
         slop, boost = self._suffix()
         words = text.strip()
-        if not words or self.leaves >= MAX_CLAUSES:
+        if not words or not self._room():
             return []
-        self.leaves += 1
         return [Clause("phrase", words, occur, field, boost, slop)]
 
     def _group(self, occur: Occur, field: str | None, depth: int) -> list[Clause]:
@@ -319,10 +329,15 @@ def parse_query(
     if not isinstance(query, str):
         return []
     text = truncate_query(query).translate(_QUOTES)
-    if len(text) < len(query) and text.count('"') % 2:
-        text += '"'  # the cut took a phrase's closing quote: the phrase stays a phrase
-    parser = _Parser(_lex(text), fields, warnings, default_operator == "and")
+    parser = _Parser([], fields, warnings, default_operator == "and")
+    if len(text) < len(query):
+        parser._warn(f"the query was cut to its first {MAX_QUERY_CHARS:,} characters ({len(query) - len(text):,} more not searched)")
+        if text.count('"') % 2:
+            text += '"'  # the cut took a phrase's closing quote: the phrase stays a phrase
+    parser.tokens = _lex(text)
     clauses, _ = parser.group(0)
+    if parser.dropped:
+        parser._warn(f"the query was cut to its first {MAX_CLAUSES} words, phrases and prefixes ({parser.dropped} more not searched)")
     return clauses
 
 

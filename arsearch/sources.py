@@ -23,6 +23,7 @@ from typing import Any, TextIO
 
 from .errors import DocumentError
 from .fields import Field, resolve_fields
+from .terminal import printable
 
 __all__ = ["iter_documents"]
 
@@ -140,8 +141,9 @@ class Reporter:
         return time.perf_counter() - self.t0
 
     def message(self, line: str) -> None:
+        """Print ``line`` (control characters of file names and ids shown escaped)."""
         self.clear()
-        print(line, file=self.stream, flush=True)
+        print(printable(line), file=self.stream, flush=True)
 
     def skip(self, where: str, reason: str, *, show: bool = True) -> None:
         self.skipped += 1

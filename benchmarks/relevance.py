@@ -57,7 +57,7 @@ from typing import Any, NamedTuple
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import whoosh  # noqa: E402
-from common import REPO, RESULTS, add_data_arg, cpu_model, format_table, require, git  # noqa: E402
+from common import RESULTS, add_data_arg, cpu_model, format_table, require, git  # noqa: E402
 from metrics import METRIC_NAMES, evaluate  # noqa: E402
 from reference_analyzers import LuceneArabicAnalyzer, SnowballArabicAnalyzer, WhooshStandardIndex  # noqa: E402
 

@@ -15,11 +15,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from arsearch import Index
-from arsearch import cli, seedcache, sources
+from arsearch import Index, IndexLockedError
+from arsearch import cli, seedcache, sources, swap
 from arsearch.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -329,6 +330,117 @@ def test_rebuild_starts_from_scratch(seeds_ix: Path, tmp_path: Path, capsys: pyt
     code, _, err = run(capsys, "index", "--rebuild", str(seeds_ix), str(other))
     assert code == 0, err
     assert stats(capsys, seeds_ix)["documents"] == 1
+
+
+# -- --rebuild builds aside and swaps (issue #14) ------------------------------------------------
+
+OLD_IDS = ["old0", "old1", "old2"]
+NEW_IDS = ["new0", "new1", "new2"]
+
+
+@pytest.fixture
+def old_ix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """An index of three "old" documents, and new.jsonl beside it with three others."""
+    write_jsonl(tmp_path / "old.jsonl", [{"id": i, "body": "المكتبة القديمة"} for i in OLD_IDS])
+    write_jsonl(tmp_path / "new.jsonl", [{"id": i, "body": "المكتبة الجديدة"} for i in NEW_IDS])
+    code, _, err = run(capsys, "index", str(tmp_path / "ix"), str(tmp_path / "old.jsonl"))
+    assert code == 0, err
+    return tmp_path / "ix"
+
+
+def found(index_dir: Path) -> list[str]:
+    index = Index.open(index_dir)
+    try:
+        return sorted(h.id for h in index.search("المكتبة", limit=100))
+    finally:
+        index.close()
+
+
+def _feed_calling(monkeypatch: pytest.MonkeyPatch, during: Any) -> None:
+    """Make ``arsearch index`` call ``during()`` after its second document."""
+
+    class Watched(cli.Feed):
+        def __iter__(self) -> Any:
+            for n, doc in enumerate(super().__iter__()):
+                yield doc
+                if n == 1:
+                    during()
+
+    monkeypatch.setattr(cli, "Feed", Watched)
+
+
+def test_rebuild_readers_see_the_old_index_until_the_new_one_is_complete(
+    old_ix: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened_before = Index.open(old_ix)
+    seen: list[Any] = []
+
+    def during() -> None:
+        seen.append((found(old_ix), sorted(h.id for h in opened_before.search("المكتبة"))))
+        seen.append(sorted(p.name for p in old_ix.parent.iterdir() if p.name.startswith(".")))
+        writer = Index.open(old_ix)
+        with pytest.raises(IndexLockedError):  # a write now would be lost at the swap
+            writer.add({"id": "late", "body": "المكتبة"})
+            writer.commit()
+        writer.close()
+
+    _feed_calling(monkeypatch, during)
+    code, _, err = run(capsys, "index", "--rebuild", str(old_ix), str(old_ix.parent / "new.jsonl"))
+    assert code == 0, err
+    assert seen[0] == (OLD_IDS, OLD_IDS)  # a new reader and an open one, mid-rebuild
+    assert len(seen[1]) == 1 and seen[1][0].startswith(".ix.rebuild-")  # the new index, built aside
+    assert found(old_ix) == NEW_IDS
+    assert sorted(p.name for p in old_ix.parent.iterdir()) == ["ix", "new.jsonl", "old.jsonl"]  # nothing left aside
+    opened_before.close()
+
+
+@pytest.mark.parametrize("error, status", [(OSError(28, "No space left on device"), 1), (KeyboardInterrupt(), 130)])
+def test_a_failed_rebuild_leaves_the_old_index_as_it_was(
+    old_ix: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, error: BaseException, status: int
+) -> None:
+    def during() -> None:
+        raise error
+
+    _feed_calling(monkeypatch, during)
+    code, _, err = run(capsys, "index", "--rebuild", str(old_ix), str(old_ix.parent / "new.jsonl"))
+    assert code == status and "Traceback" not in err, err
+    assert found(old_ix) == OLD_IDS
+    assert sorted(p.name for p in old_ix.parent.iterdir()) == ["ix", "new.jsonl", "old.jsonl"]
+    monkeypatch.undo()  # the lock was released: the next rebuild works
+    code, _, err = run(capsys, "index", "--rebuild", str(old_ix), str(old_ix.parent / "new.jsonl"))
+    assert code == 0, err
+    assert found(old_ix) == NEW_IDS
+
+
+def test_a_rebuild_from_inputs_that_all_fail_keeps_the_old_index(old_ix: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = write_jsonl(old_ix.parent / "bad.jsonl", ["{broken", '{"id": "x"}'])
+    code, _, err = run(capsys, "index", "--rebuild", str(old_ix), str(bad))
+    assert code == 1
+    assert err.splitlines()[-1] == "arsearch: error: no documents indexed: every input was skipped; the index was left as it was"
+    assert found(old_ix) == OLD_IDS
+
+
+def test_rebuild_without_an_atomic_exchange_uses_two_renames(
+    old_ix: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(swap, "exchange", lambda a, b: False)
+    code, _, err = run(capsys, "index", "--rebuild", str(old_ix), str(old_ix.parent / "new.jsonl"))
+    assert code == 0, err
+    assert found(old_ix) == NEW_IDS
+    assert sorted(p.name for p in old_ix.parent.iterdir()) == ["ix", "new.jsonl", "old.jsonl"]
+
+
+def test_exchange_swaps_two_folders(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "in-a").touch()
+    (b / "in-b").touch()
+    if not swap.exchange(a, b):
+        pytest.skip("no renameat2(RENAME_EXCHANGE) on this system or file system: the two-rename path is tested above")
+    assert [p.name for p in a.iterdir()] == ["in-b"] and [p.name for p in b.iterdir()] == ["in-a"]
+    with pytest.raises(FileNotFoundError):
+        swap.exchange(a, tmp_path / "missing")
 
 
 def test_refuses_a_non_index_folder_with_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

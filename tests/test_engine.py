@@ -10,7 +10,7 @@ from whoosh import query as wq
 from whoosh import scoring
 
 from arsearch import FAST_RANKING, Field, Index, Ranking
-from arsearch.query import build_plan
+from arsearch.query import PlanItem, build_plan
 
 DOCS = [
     {"id": "1", "title": "وزير الخارجية", "body": "قال وزير الخارجية الفرنسي إن المفاوضات مستمرة"},
@@ -59,6 +59,60 @@ def test_scores_equal_whoosh_bm25f(ix: Index, query: str) -> None:
     assert set(ours) == set(theirs)
     for doc, score in theirs.items():
         assert ours[doc] == pytest.approx(score, rel=1e-5)
+
+
+def _whoosh_item(item: PlanItem) -> wq.Query:
+    """Whoosh's own query for one plan item: a word's terms (each with its
+    weight), a phrase in each of its fields (Whoosh's slop counts positions:
+    1 is adjacent), or a prefix with Lucene's constant score (the field's boost),
+    the best field's."""
+    if item.kind == "terms":
+        return wq.Or([wq.Term(r.field, r.term, boost=r.weight) for r in item.refs])
+    if item.kind == "phrase":
+        return wq.Or([wq.Phrase(f, list(item.words), slop=item.slop + 1, boost=b) for f, b in item.fields])
+    assert item.kind == "prefix" and len(item.prefixes) == 1, item  # one prefix: no stripped article to skip
+    return wq.DisjunctionMax([wq.ConstantScoreQuery(wq.Prefix(f, item.prefixes[0]), score=b) for f, b in item.fields])
+
+
+#: Phrases (exact and with slop), prefixes and mixes of all three with words.
+ORACLE_QUERIES = [
+    '"وزير الخارجية"',
+    '"قال وزير"',
+    '"وزير الفرنسي"~1',
+    '"وزير الفرنسي"',  # no match without slop
+    '"أسعار النفط" وزير',
+    "مفاو*",
+    "نف*",
+    'اسع* "مجلس الأمن" كرة',
+    "وزير النفط مجلس",
+    '"كرة القدم" نف* وزير الأسواق',
+]
+
+
+@pytest.mark.parametrize("coordination", [0.0, 0.5])
+@pytest.mark.parametrize("query", ORACLE_QUERIES)
+def test_phrase_prefix_and_coordination_scores_equal_whooshs(ix: Index, query: str, coordination: float) -> None:
+    """Each item scored by Whoosh's own matchers (BM25F with the BM25 idf),
+    summed as Whoosh's Or sums them. Whoosh's coordination (CoordMatcher) is
+    another formula, so the documented one, 1 − c + c·m/n, is applied to the
+    number m of the n items Whoosh finds in each document."""
+    ranking = Ranking(coordination=coordination)
+    engine = ix._reader()
+    plan = build_plan(query, ix.fields, ix.analyzer, ranking, ix.text_fields, lexicon=engine)
+    assert plan.items and all(item.occur == "should" and not item.bonus for item in plan.items)
+    ours = dict(engine.top(plan, 100)[0])
+    with ix._store._wix.searcher(weighting=LuceneIdfBM25F(B=0.75, K1=1.2)) as s:
+        items = [_whoosh_item(item) for item in plan.items]
+        summed = {hit.docnum: hit.score for hit in s.search(wq.Or(items), limit=None)}
+        matched = {doc: sum(doc in s.search(q, limit=None).docs() for q in items) for doc in summed}
+    n = len(items)
+    scale = {doc: (1 - coordination + coordination * m / n) if n > 1 else 1.0 for doc, m in matched.items()}
+    theirs = {doc: score * scale[doc] for doc, score in summed.items()}
+    assert set(ours) == set(theirs), query
+    for doc, score in theirs.items():
+        assert ours[doc] == pytest.approx(score, rel=1e-5), (query, doc)
+    if query != '"وزير الفرنسي"':
+        assert theirs, query  # every other query finds something
 
 
 def test_deleted_documents_never_match(ix: Index) -> None:
@@ -214,16 +268,45 @@ def test_stored_fields_are_not_representations() -> None:
     assert index.search("الخبر")[0].fields == {"title": "عنوان", "body": "نص الخبر"}
 
 
-def test_posting_cache_is_bounded_by_postings(monkeypatch: pytest.MonkeyPatch, ix: Index) -> None:
+CACHE_QUERIES = ("وزير", "النفط", "مجلس الأمن", "وزير النفط", '"وزير الخارجية"')
+
+
+def test_posting_cache_evicts_the_least_recently_used_list(monkeypatch: pytest.MonkeyPatch, ix: Index) -> None:
+    """Over its budget the cache drops the list used longest ago, not the
+    one just read again, and counts exactly the lists it still holds."""
     import arsearch.engines.whoosh.search as engine
 
+    a, b, c = (("body", ix.analyzer.analyze(w)[0].text, False) for w in ("وزير", "النفط", "مجلس"))
+    costs = {key: engine._cache_cost(ix._reader().postings(*key)) for key in (a, b, c)}
+    assert all(cost > 1 for cost in costs.values())  # each list holds postings
+    monkeypatch.setattr(engine, "_CACHE_POSTINGS", sum(costs.values()) - 1)  # room for two of the three
+    eng = Index.open(ix.path)._reader()  # a new reader: an empty cache under the small budget
+    eng.postings(*a)
+    eng.postings(*b)
+    eng.postings(*a)  # a is used again: b is now the oldest
+    eng.postings(*c)
+    assert list(eng._cache) == [a, c]
+    assert eng._cached == costs[a] + costs[c]
+
+
+def test_posting_cache_evictions_do_not_change_results(monkeypatch: pytest.MonkeyPatch, ix: Index) -> None:
+    """Under a budget of a few postings every list is evicted and read again,
+    and searches still give what they give with the default budget."""
+    import arsearch.engines.whoosh.search as engine
+
+    expected = {q: [(h.id, h.score) for h in ix.search(q)] for q in CACHE_QUERIES}  # default budget: no eviction
+    reads = []
+    read_postings = engine._read_postings
+    monkeypatch.setattr(engine, "_read_postings", lambda *args: reads.append(args[1:3]) or read_postings(*args))
     monkeypatch.setattr(engine, "_CACHE_POSTINGS", 6)
-    expected = {q: [(h.id, h.score) for h in ix.search(q)] for q in ("وزير", "النفط", "مجلس الأمن", "وزير النفط")}
-    eng = ix._reader()
-    assert eng._cached <= 6 + 1 or len(eng._cache) == 1  # one list may exceed the budget alone
-    assert eng._cached == sum(engine._cache_cost(v) for v in eng._cache.values())
-    for q, hits in expected.items():  # evictions do not change results
-        assert [(h.id, h.score) for h in ix.search(q)] == hits
+    small = Index.open(ix.path)
+    first = {q: [(h.id, h.score) for h in small.search(q)] for q in CACHE_QUERIES}
+    read_once = len(reads)
+    again = {q: [(h.id, h.score) for h in small.search(q)] for q in CACHE_QUERIES}
+    assert first == again == expected
+    assert len(reads) > read_once  # evicted lists were read again
+    eng = small._reader()
+    assert eng._cached <= 6 or len(eng._cache) <= 1
 
 
 def test_field_lengths_read_in_bulk_equal_whooshs(ix: Index) -> None:

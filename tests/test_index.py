@@ -11,15 +11,20 @@ import pytest
 
 from arsearch import (
     Analyzer,
+    FAST_RANKING,
     DocumentError,
+    Field,
     IncompatibleIndexError,
     Index,
     IndexExistsError,
     IndexLockedError,
     IndexNotFoundError,
     QueryError,
+    Ranking,
 )
+from arsearch.highlight import MAX_SCAN_TOTAL
 from arsearch.index import META_FILE
+from arsearch.query import MAX_CLAUSES
 
 from tests.conftest import ALL_IDS, DOCS, FIELDS
 
@@ -269,9 +274,31 @@ def test_required_word_ranks_first(memory_index: Index) -> None:
     assert ranked(memory_index, "+مستشفى مدرسة")[0] == "hospital"
 
 
-def test_title_boost_ranks_title_match_first(memory_index: Index) -> None:
-    # tatweel has مدرسة in its title (boost 2) and body; the others only in the body.
-    assert ranked(memory_index, "مدرسة")[0] == "tatweel"
+#: Two documents with the same words, مدرسة in the title of one and the body of the other.
+BOOST_DOCS = [
+    {"id": "in-title", "title": "مدرسة القرية", "body": "افتتح مستشفى جديد"},
+    {"id": "in-body", "title": "مستشفى جديد", "body": "افتتح مدرسة القرية"},
+    *({"id": f"filler-{i}", "title": "خبر", "body": "نص آخر عن الطقس"} for i in range(5)),
+]
+
+
+def _boosted_scores(title_boost: float) -> dict[str, float]:
+    ix = Index.memory({"title": Field("text", boost=title_boost), "body": "text"}, ranking=Ranking())
+    with ix:
+        ix.add_many(BOOST_DOCS)
+    return {h.id: h.score for h in ix.search("مدرسة")}
+
+
+def test_title_boost_ranks_title_match_first() -> None:
+    """The title's boost decides which of two otherwise alike documents ranks
+    first, and scales the title's part of the score by exactly that boost."""
+    plain, up, down = _boosted_scores(1.0), _boosted_scores(2.0), _boosted_scores(0.5)
+    assert set(plain) == set(up) == set(down) == {"in-title", "in-body"}
+    assert up["in-title"] > up["in-body"]  # boost 2: the title match wins
+    assert down["in-title"] < down["in-body"]  # boost 0.5: the body match wins
+    assert up["in-title"] == pytest.approx(2.0 * plain["in-title"])
+    assert down["in-title"] == pytest.approx(0.5 * plain["in-title"])
+    assert up["in-body"] == down["in-body"] == plain["in-body"]  # the body's score does not move
 
 
 def test_scores_are_descending(memory_index: Index) -> None:
@@ -753,4 +780,39 @@ def test_optimize_without_pending_writes_merges_with_arsearchs_codec(tmp_path: P
     assert len(segments) == 1
     assert isinstance(segments[0].codec(), ArabicCodec)
     assert sorted(h.id for h in ix.search("الخبر")) == ["0", "1", "2"]
+    ix.close()
+
+
+# -- limits are reported, not silent (issue #14) ---------------------------------------
+
+FILLER_QUERY = " ".join(["حشو"] * 70)
+
+
+def test_a_query_word_past_the_clause_limit_is_reported(memory_index: Index) -> None:
+    """70 filler words then المكتبة: the word past the 64th clause is not
+    searched, and Results.warnings says so; the other order finds it, unwarned."""
+    cut = memory_index.search(FILLER_QUERY + " المكتبة")
+    assert cut.total == 0
+    assert cut.warnings == (f"the query was cut to its first {MAX_CLAUSES} words, phrases and prefixes (7 more not searched)",)
+    whole = memory_index.search("المكتبة " + FILLER_QUERY)
+    assert "diacritized" in {h.id for h in whole}
+    assert len(whole.warnings) == 1  # the fillers past the limit: reported, though the word was found
+    assert memory_index.search("المكتبة").warnings == ()
+
+
+def test_a_hit_longer_than_the_snippet_scan_is_reported(index_path: Path) -> None:
+    """A match past MAX_SCAN_TOTAL characters is not marked in the snippet:
+    the hit's text length is reported in Results.warnings."""
+    ix = Index.create(index_path, ranking=FAST_RANKING)
+    filler = "نص عادي " * (MAX_SCAN_TOTAL // len("نص عادي ") + 1)
+    with ix:
+        ix.add({"id": "long", "title": "عنوان", "body": filler + "المكتبة"})
+        ix.add({"id": "short", "title": "عنوان", "body": "ذهب الطلاب إلى المكتبة"})
+    results = ix.search("المكتبة", snippet_format="text")
+    assert {h.id: "[المكتبة]" in h.snippet for h in results} == {"long": False, "short": True}
+    assert results.warnings == (
+        f"document 'long': its body has {len(filler) + len('المكتبة'):,} characters; "
+        f"a match past the first {MAX_SCAN_TOTAL:,} is not marked in its snippet",
+    )
+    assert ix.search("الطلاب").warnings == ()  # the long document is not a hit
     ix.close()

@@ -124,6 +124,29 @@ def test_parse_query_cuts_at_a_space() -> None:
     assert clauses == [W(w) for w in words[:10]]
 
 
+def test_a_cut_query_is_reported_in_warnings() -> None:
+    """Neither limit is silent: cutting at MAX_QUERY_CHARS and dropping clauses
+    past MAX_CLAUSES each add a warning that counts what was not searched."""
+    warnings: list[str] = []
+    query = " ".join(["كتاب"] * 70 + ["المكتبة"])  # 71 clauses, 354 characters
+    assert len(parse_query(query, FIELDS, warnings)) == MAX_CLAUSES
+    assert warnings == [f"the query was cut to its first {MAX_CLAUSES} words, phrases and prefixes (7 more not searched)"]
+    warnings = []
+    long = "ك" * (MAX_QUERY_CHARS + 5)
+    assert parse_query(long, FIELDS, warnings) == [W("ك" * MAX_QUERY_CHARS)]
+    assert warnings == [f"the query was cut to its first {MAX_QUERY_CHARS:,} characters (5 more not searched)"]
+    warnings = []
+    parse_query('"وزير خارجي" ' * MAX_CLAUSES + "كتاب* - + :", FIELDS, warnings)  # phrases, then a prefix
+    assert warnings == [f"the query was cut to its first {MAX_CLAUSES} words, phrases and prefixes (1 more not searched)"]
+
+
+@pytest.mark.parametrize("query", ["كتاب " * MAX_CLAUSES, "كتاب " * MAX_CLAUSES + " - + : * ( )", "ك" * MAX_QUERY_CHARS])
+def test_a_query_within_the_limits_has_no_warning(query: str) -> None:
+    warnings: list[str] = []
+    assert parse_query(query, FIELDS, warnings)
+    assert warnings == []
+
+
 def test_parse_query_long_phrase_is_cut() -> None:
     words = " ".join(f"w{i}" for i in range(5_000))
     (clause,) = parse_query(f'"{words}"')
