@@ -391,6 +391,9 @@ def test_rebuild_readers_see_the_old_index_until_the_new_one_is_complete(
     assert len(seen[1]) == 1 and seen[1][0].startswith(".ix.rebuild-")  # the new index, built aside
     assert found(old_ix) == NEW_IDS
     assert sorted(p.name for p in old_ix.parent.iterdir()) == ["ix", "new.jsonl", "old.jsonl"]  # nothing left aside
+    opened_before.refresh()  # an index opened before the rebuild now reads the new one
+    assert sorted(h.id for h in opened_before.search("المكتبة")) == sorted(h.id for h in Index.open(old_ix).search("المكتبة"))
+    assert len(opened_before) == len(Index.open(old_ix))
     opened_before.close()
 
 

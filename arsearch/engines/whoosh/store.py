@@ -5,6 +5,7 @@ with arsearch's codec and grouped segment writer, read by the NumPy engine
 from __future__ import annotations
 
 import errno
+import os
 import tempfile
 import threading
 from collections.abc import Mapping
@@ -122,6 +123,7 @@ class WhooshStore:
         self._text_fields = [n for n, f in fields.items() if f.kind == "text"]
         self._ranking = ranking
         self._vocabulary = VOCABULARY_FIELD in wix.schema  # indexes created before it have none
+        self._folder = self._folder_id()
         self._writer: Any = None
         self._deleter: Any = None  # a searcher over the committed segments, for deletions
         # The batch's bookkeeping for unique ids (see write): the ids written
@@ -354,9 +356,27 @@ class WhooshStore:
             except Exception:  # noqa: BLE001 - its files may be what is damaged
                 pass
 
+    def _folder_id(self) -> tuple[int, int] | None:
+        """The index folder's identity (device, inode): a rebuild swaps in another folder."""
+        try:
+            st = os.stat(self.path) if self.path is not None else None
+        except OSError:
+            return None
+        return (st.st_dev, st.st_ino) if st is not None else None
+
     def _get_searcher(self) -> Any:
         storage = self._wix.storage
         changed = storage.changed() if self._searcher is not None and isinstance(storage, SegmentStorage) else []
+        folder = self._folder_id()
+        if self._searcher is not None and folder != self._folder:
+            # ``arsearch index --rebuild`` swapped a new folder in: its generations start again,
+            # so a generation check would keep the old reader. Open the new index.
+            self._drop_searcher()
+            try:
+                self._wix = SegmentStorage(str(self.path)).open_index(indexname=INDEX_NAME)
+            except wi.EmptyIndexError as e:
+                raise IndexNotFoundError(f"the index at {self.path} is gone: its files were deleted or moved while it was open") from e
+        self._folder = folder
         if changed:
             # A file the reader holds was written in place (a restore, a copy over it): what
             # the reader knows of it is stale. Read the index again from its files.
