@@ -183,3 +183,23 @@ def test_cli_engine_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     rebuilt = Index.open(ix)
     assert rebuilt.engine == "whoosh" and len(rebuilt) == len(DOCS)
     assert not (ix / "tantivy").exists()  # the other engine's files are gone
+
+
+def test_tantivy_procs_2_from_a_script_without_a_main_guard(tmp_path: Path) -> None:
+    """Worker processes must not re-run the caller's script (spawned workers
+    import ``__main__`` again: an unguarded script would index itself forever)."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import sys\n"
+        "from arsearch import Index\n"
+        "ix = Index.create(sys.argv[1], engine='tantivy')\n"
+        "ix.add_many(({'id': str(i), 'body': 'كلمة رقم ' + str(i)} for i in range(300)), procs=2)\n"
+        "print('documents', len(ix))\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "ix")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["documents", "300"]

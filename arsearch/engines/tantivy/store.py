@@ -127,6 +127,14 @@ class TantivyStore:
         return self._writer is not None
 
     def begin(self, procs: int = 1) -> None:
+        if procs > 1 and self._pool is None:
+            # Forked (where the OS can) before tantivy's writer starts its threads: the
+            # workers only analyze text. Spawned workers would re-run a script's
+            # unguarded top-level code (no ``if __name__ == "__main__"``) in each worker.
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            ctx = multiprocessing.get_context(method)
+            self._pool = ctx.Pool(procs, _init_worker, (self._fields, self._analyzer, self._ranking))
+            self._procs = procs
         if self._writer is None:
             deadline = time.monotonic() + self.lock_timeout
             while True:
@@ -135,8 +143,10 @@ class TantivyStore:
                     break
                 except ValueError as e:
                     if "LockBusy" not in str(e):
+                        self._stop_pool()
                         raise IndexWriteError(f"cannot write the index at {self.path} ({e})") from e
                     if time.monotonic() >= deadline:
+                        self._stop_pool()
                         raise IndexLockedError(
                             f"another writer is working on the index{' at ' + str(self.path) if self.path else ''}; "
                             f"wait for it to finish (or open the index with a larger lock_timeout)"
@@ -144,11 +154,6 @@ class TantivyStore:
                     time.sleep(_LOCK_POLL)
             self._pending = set()
             self._gone = set()
-        if procs > 1 and self._pool is None:
-            # spawned, not forked: this process runs tantivy's threads
-            ctx = multiprocessing.get_context("spawn")
-            self._pool = ctx.Pool(procs, _init_worker, (self._fields, self._analyzer, self._ranking))
-            self._procs = procs
 
     def write(self, doc: Mapping[str, Any]) -> None:
         self.begin()
