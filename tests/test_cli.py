@@ -67,8 +67,12 @@ def stats(capsys: pytest.CaptureFixture[str], index_dir: Path) -> dict:
 
 @pytest.fixture
 def seeds_ix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Path:
-    """An on-disk index of the repository's seeds/ folder, indexed as ``seeds``."""
-    monkeypatch.chdir(REPO)
+    """An on-disk index of the repository's seed documents (seeds/*.txt, not the
+    2,001-article news sample), indexed as ``seeds``."""
+    (tmp_path / "seeds").mkdir()
+    for path in SEEDS.glob("*.txt"):
+        shutil.copy(path, tmp_path / "seeds" / path.name)
+    monkeypatch.chdir(tmp_path)
     ix = tmp_path / "ix"
     code, _, err = run(capsys, "index", str(ix), "seeds")
     assert code == 0, err
@@ -662,7 +666,7 @@ def _run_module(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_python_m_arsearch_index_and_search(tmp_path: Path) -> None:
-    shutil.copytree(SEEDS, tmp_path / "seeds")
+    shutil.copytree(SEEDS, tmp_path / "seeds", ignore=shutil.ignore_patterns("*.gz"))
     r = _run_module(tmp_path, "index", "ix", "seeds")
     assert r.returncode == 0, r.stderr
     assert re.search(r"^indexed \d+ documents? from \d+ files? \(0 skipped\)", r.stderr, re.M), r.stderr
@@ -778,3 +782,18 @@ def test_search_prints_did_you_mean_when_results_are_few(news_ix: Path, capsys: 
     assert json.loads(out)["suggestion"] == "تونس"
     code, out, _ = run(capsys, "search", "-i", str(news_ix), "تونس", "--format", "text")
     assert "did you mean" not in out
+
+
+def test_the_demo_corpus_is_the_seed_document_and_a_news_sample(seeds_cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``arsearch search`` without an index searches 2,002 documents: the user's
+    sample and 2,001 ANT news articles, with their attribution alongside."""
+    folder = seedcache.seeds_dir()
+    assert (folder / "ant-news-sample.jsonl.gz").is_file()
+    assert "Apache License" in (folder / "ANT-NEWS-NOTICE.md").read_text(encoding="utf-8")
+    code, out, err = run(capsys, "search", "--json", "تونس")
+    assert code == 0, err
+    assert json.loads(out)["total"] > 100  # the sample's Tunisian outlets
+    code, out, err = run(capsys, "search", "-n", "3", "تنظيم الدولة")
+    assert code == 0 and "000_ddac50323e0613b4.txt" in out  # the user's own document ranks first
+    with seedcache.seeds_index() as ix:
+        assert len(ix) == 2002
