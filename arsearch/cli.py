@@ -48,6 +48,9 @@ from .terminal import json_printable, printable, printable_except
 __all__ = ["main", "build_parser"]
 
 SNIPPET_FORMATS = ("html", "text", "ansi")
+#: ``arsearch search``'s exit status when nothing matches (grep's convention: 0 with
+#: hits, 1 with none, 2 on a usage error).
+NO_HITS = 1
 
 BOLD, DIM, RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
 #: The escape sequences an ansi snippet may hold: its marks (the text's own are escaped).
@@ -192,6 +195,9 @@ each hit, which query words matched and how.
 Without --index the bundled sample corpus is searched; it is indexed once
 into $ARSEARCH_CACHE (default $XDG_CACHE_HOME/arsearch or ~/.cache/arsearch).
 Snippets are 'ansi' (highlighted) on a terminal, 'text' ([marks]) otherwise.
+
+Exit status, as grep's: 0 when something matched, 1 when nothing did, 2 on a
+usage error (and 1 on other errors, with a one-line message).
 
 Example:
   arsearch search --index ./ix "تنظيم الدولة" -n 5
@@ -551,12 +557,12 @@ def cmd_search(args: argparse.Namespace) -> int:
             "hits": [_hit_json(hit, args.explain) for hit in results],
         }
         print(json_printable(json.dumps(payload, ensure_ascii=False)), file=out)
-        return 0
+        return 0 if results.total else NO_HITS
     if suggestion:
         print(f"did you mean: {printable(one_line(suggestion))}", file=out)
     if results.total == 0:
         print("no results", file=out)
-        return 0
+        return NO_HITS
     if not results.hits:
         if args.limit == 0:
             print(f"{_plural(results.total, 'result')} for {_quote(query)}", file=out)

@@ -131,9 +131,11 @@ def test_search_format_html_and_ansi(seeds_ix: Path, capsys: pytest.CaptureFixtu
 
 def test_search_no_results_and_offsets(seeds_ix: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "search", "-i", str(seeds_ix), "كمبيوتر")
-    assert (code, out.strip()) == (0, "no results")
+    assert (code, out.strip()) == (1, "no results")  # exit 1 with no hits, as grep
+    code, out, _ = run(capsys, "search", "-i", str(seeds_ix), "كمبيوتر", "--json")
+    assert code == 1 and json.loads(out)["total"] == 0
     code, out, _ = run(capsys, "search", "-i", str(seeds_ix), "الدولة", "--offset", "50")
-    assert code == 0 and out.startswith("no results at offset 50")
+    assert code == 0 and out.startswith("no results at offset 50")  # there are hits, on earlier pages
     code, out, _ = run(capsys, "search", "-i", str(seeds_ix), "الدولة", "--fields", "title", "--json")
     assert code == 0 and json.loads(out)["hits"]
 
@@ -776,7 +778,7 @@ def test_search_unknown_field_warns_on_stderr(news_ix: Path, capsys: pytest.Capt
 
 def test_search_prints_did_you_mean_when_results_are_few(news_ix: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "search", "-i", str(news_ix), "تونسس", "--format", "text")
-    assert code == 0
+    assert code == 1  # no hits: grep's convention
     assert out.splitlines()[:2] == ["did you mean: تونس", "no results"]
     code, out, _ = run(capsys, "search", "-i", str(news_ix), "تونسس", "--json")
     assert json.loads(out)["suggestion"] == "تونس"
