@@ -93,6 +93,13 @@ def assert_writable(path: Path, doc_id: str = "later") -> None:
     ix.close()
 
 
+def assert_unharmed(path: Path) -> None:
+    """The write lock is free, the last commit is whole, and the index takes writes again."""
+    assert lock_is_free(path)
+    assert_intact(path)
+    assert_writable(path)
+
+
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     """The real ``arsearch`` entry point (the console script next to this Python)."""
     script = Path(sys.executable).with_name("arsearch")
@@ -364,9 +371,7 @@ def test_commit_on_a_full_disk_raises_a_write_error_and_releases_the_lock(
     assert info.value.errno == errno.ENOSPC
     assert isinstance(info.value.__cause__, OSError) and info.value.__cause__.errno == errno.ENOSPC
     assert "last commit is kept" in str(info.value)
-    assert lock_is_free(path)
-    assert_intact(path)
-    assert_writable(path)
+    assert_unharmed(path)
 
 
 def test_cancel_that_fails_on_a_full_disk_releases_the_lock_and_keeps_the_callers_error(
@@ -404,9 +409,7 @@ def test_add_many_error_path_keeps_the_original_error(tmp_path: Path, monkeypatc
         m.setattr(whoosh.codec.whoosh3.W3PerDocWriter, "close", _enospc)
         with pytest.raises(RuntimeError, match="the source broke"):
             ix.add_many(docs())
-    assert lock_is_free(path)
-    assert_intact(path)
-    assert_writable(path)
+    assert_unharmed(path)
 
 
 def test_full_disk_while_adding_is_a_write_error_not_a_document_error(
@@ -418,9 +421,7 @@ def test_full_disk_while_adding_is_a_write_error_not_a_document_error(
         m.setattr(whoosh.codec.whoosh3.W3PerDocWriter, "start_doc", _enospc)
         with pytest.raises(IndexWriteError, match="No space left on device"):
             ix.add({"id": "lost", "body": "الحصاد"})
-    assert lock_is_free(path)
-    assert_intact(path)
-    assert_writable(path)
+    assert_unharmed(path)
 
 
 def test_writer_that_fails_to_start_releases_the_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -669,9 +670,7 @@ def test_a_failed_sub_writer_fails_the_commit_instead_of_dropping_its_documents(
     with pytest.raises(IndexWriteError, match="sub-processes failed"):
         ix.add_many(({"id": f"n{i}", "body": "الحصاد"} for i in range(400)), procs=2)
     monkeypatch.undo()
-    assert lock_is_free(path)
-    assert_intact(path)
-    assert_writable(path)
+    assert_unharmed(path)
 
 
 def test_errors_are_arsearch_errors() -> None:
