@@ -35,7 +35,7 @@ from typing import Any
 
 from .analysis import Analyzer
 from .errors import ArsearchError, IndexLockedError, IndexNotFoundError, QueryError
-from .engines import DEFAULT_ENGINE, ENGINES, file_lock, store_class
+from .engines import DEFAULT_ENGINE, ENGINES, available_engines, file_lock, store_class
 from .fields import Field, Ranking, resolve_fields
 from .highlight import FORMATS, NEAR_FORMATS
 from .index import META_FILE, Index
@@ -426,15 +426,7 @@ def _open_for_writing(path: Path, engine: str | None = None) -> Index:
 
 def _is_index_file(name: str) -> bool:
     """Files an interrupted ``Index.create`` may leave behind."""
-    return name == META_FILE + ".tmp" or any(store_class(e).owns(name) for e in ENGINES if _installed(e))
-
-
-def _installed(engine: str) -> bool:
-    try:
-        store_class(engine)
-    except ArsearchError:
-        return False
-    return True
+    return name == META_FILE + ".tmp" or any(store_class(e).owns(name) for e in available_engines())
 
 
 def _previous_settings(path: Path) -> tuple[dict[str, Field] | None, Analyzer | None, Ranking | None]:

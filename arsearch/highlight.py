@@ -222,9 +222,6 @@ class QueryMatcher:
 
     def _find_words(self, text: str, analyzer: Analyzer, start: int, end: int, roots: bool) -> list[tuple[int, int, str, How]]:
         """Words matched by their term, close spelling, prefix or root."""
-        memo = self._memo.setdefault((analyzer, roots), {})  # surface → (key, how) or None, for this query
-        if len(memo) > _MEMO_LIMIT:
-            memo.clear()
         # The loops over the text's words run in C (findall, map, compress):
         # only the matched words reach Python.
         surfaces = WORD_PATTERN.findall(text, start, end)
@@ -237,6 +234,9 @@ class QueryMatcher:
             hits = list(map(self._by_entry().get, entries))
         else:
             # each distinct word classified once per query
+            memo = self._memo.setdefault((analyzer, roots), {})  # surface → (key, how) or None
+            if len(memo) > _MEMO_LIMIT:
+                memo.clear()
             classify = self._classify
             for surface in set(surfaces).difference(memo):
                 memo[surface] = classify(surface, analyzer, roots)

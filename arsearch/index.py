@@ -668,13 +668,8 @@ def _remove_other_engines(path: Path, engine: str) -> None:
     """Remove the files other engines left in an index folder being overwritten."""
     import shutil
 
-    others = []
-    for name in ENGINES:
-        if name != engine:
-            try:
-                others.append(store_class(name))
-            except ArsearchError:  # not installed: it cannot have written here through this arsearch
-                continue
+    # an engine that is not installed cannot have written here through this arsearch
+    others = [store_class(name) for name in _engines.available_engines() if name != engine]
     for entry in path.iterdir():
         if any(other.owns(entry.name) for other in others):
             if entry.is_dir() and not entry.is_symlink():

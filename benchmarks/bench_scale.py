@@ -43,7 +43,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import REPO, RESULTS, add_data_arg, cpu_model, format_table, git, iter_news, pct, require, write_json  # noqa: E402
+from common import REPO, RESULTS, add_data_arg, cpu_model, dir_size, format_table, git, iter_news, pct, require, write_json  # noqa: E402
 
 QUERIES_FILE = REPO / "benchmarks" / "queries_news.txt"
 SEED = 20261130
@@ -75,10 +75,6 @@ def synthetic(sentences: Sequence[str], n: int, seed: int = SEED) -> Iterator[di
         title = " ".join(rng.choice(sentences).split()[:TITLE_WORDS])
         body = " ".join(rng.choice(sentences) for _ in range(rng.randint(*BODY_SENTENCES)))
         yield {"id": f"s{i}", "title": title, "body": body}
-
-
-def dir_size(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
 # -- one row, in a child process ------------------------------------------------------------

@@ -67,7 +67,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import REPO, RESULTS, add_data_arg, cpu_model, format_table, iter_news, pct, require, write_json  # noqa: E402
+from common import REPO, RESULTS, add_data_arg, cpu_model, dir_size, format_table, iter_news, pct, require, write_json  # noqa: E402
 
 QUERIES_FILE = REPO / "benchmarks" / "queries_news.txt"
 QUERY_SEED = 20240611
@@ -197,10 +197,6 @@ def load_queries(data: Path, n: int, path: Path = QUERIES_FILE) -> list[str]:
 
 
 # -- measuring ---------------------------------------------------------------------------------
-def dir_size(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-
-
 class Clock:
     """Wall time and CPU time (this process plus reaped children, e.g. Whoosh's sub-writers)."""
 

@@ -52,6 +52,11 @@ def iter_news(data: Path, limit: int | None = None) -> Iterator[dict[str, str]]:
             yield json.loads(line)
 
 
+def dir_size(path: Path) -> int:
+    """Bytes of every file under ``path`` (an index folder)."""
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
 def pct(values: Sequence[float], p: float) -> float:
     """Percentile with linear interpolation (p in 0..100)."""
     if not values:

@@ -136,8 +136,10 @@ class TantivyReader:
         scoring = [Q.const_score_query(q, boost) for q, boost in per_field]
         return _any([q for q, _ in per_field]), scoring[0] if len(scoring) == 1 else Q.disjunction_max_query(scoring)
 
-    def _combine(self, items: Sequence[PlanItem], strict: bool = False) -> Any:
-        """Items as one boolean query: the hits of Whoosh's ``Engine._combine``, scored by their sum."""
+    def _combine(self, items: Sequence[PlanItem], strict: bool = False, words: list[Any] | None = None) -> Any:
+        """Items as one boolean query: the hits of Whoosh's ``Engine._combine``,
+        scored by their sum; ``words`` collects the match queries of the
+        optional items (those coordination counts)."""
         required: list[Any] = []
         optional: list[Any] = []
         excluded: list[Any] = []
@@ -159,6 +161,8 @@ class TantivyReader:
                 required.append(matching)
             elif matching is not None:
                 optional.append(matching)
+                if words is not None:
+                    words.append(matching)
         if not required:
             if not optional:
                 return Q.empty_query()
@@ -184,7 +188,8 @@ class TantivyReader:
     def top(
         self, plan: Plan, k: int, conditions: Sequence[Condition] | None = None
     ) -> tuple[list[tuple[Any, float]], int]:
-        query = self._combine(plan.items)
+        matching: list[Any] = []  # the optional words' match queries, built once for coordination
+        query = self._combine(plan.items, words=matching)
         if conditions:
             query = Q.boolean_query([(MUST, query), *((MUST, _silent(f)) for f in self._filter(conditions))])
         words = [it for it in plan.items if it.occur == "should" and not it.bonus]
@@ -199,7 +204,7 @@ class TantivyReader:
             hits = [(addr, float(score)) for score, addr in found.hits]
             if not c or not hits:
                 break
-            scored = self._coordinate(hits, words, c)
+            scored = self._coordinate(hits, matching, len(words), c)
             # exact when the k-th re-scored hit is at least the last plain score:
             # a document beyond ``want`` scores at most that before coordination
             if len(hits) >= total or (len(scored) >= k and scored[k - 1][1] >= hits[-1][1]):
@@ -209,8 +214,9 @@ class TantivyReader:
         hits.sort(key=lambda h: (-h[1], h[0].segment_ord, h[0].doc))
         return hits[:k], total
 
-    def _coordinate(self, hits: list[tuple[Any, float]], words: list[PlanItem], c: float) -> list[tuple[Any, float]]:
-        """``hits`` re-scored by ``1 − c + c·m/n``, best first.
+    def _coordinate(self, hits: list[tuple[Any, float]], matching: list[Any], n: int, c: float) -> list[tuple[Any, float]]:
+        """``hits`` re-scored by ``1 − c + c·m/n`` (``matching``: the match
+        queries of the n optional words, less those no document holds), best first.
 
         One query finds every hit's m: restricted to the hits' keys, word i
         adds a constant 2^i, so a hit's score is the bit set of the words it
@@ -219,7 +225,6 @@ class TantivyReader:
         keys = self.searcher.fast_field_values(KEY_FIELD, [a for a, _ in hits])
         among = _silent(_any([Q.term_query(self._schema, KEY_FIELD, int(k), index_option="basic") for k in keys]))
         matched = dict.fromkeys(((a.segment_ord, a.doc) for a, _ in hits), 0)
-        matching = [m for m in (self._item(w, False)[0] for w in words) if m is not None]
         for start in range(0, len(matching), _FLAG_BITS):
             flags = [(SHOULD, Q.const_score_query(m, float(1 << i))) for i, m in enumerate(matching[start : start + _FLAG_BITS])]
             found = self.searcher.search(Q.boolean_query([(MUST, among), *flags]), len(hits), count=False).hits
@@ -227,7 +232,6 @@ class TantivyReader:
                 spot = (addr.segment_ord, addr.doc)
                 if spot in matched:
                     matched[spot] += int(score).bit_count()
-        n = len(words)
         out = [(a, s * ((1.0 - c) + c * matched[(a.segment_ord, a.doc)] / n)) for a, s in hits]
         out.sort(key=lambda h: (-h[1], h[0].segment_ord, h[0].doc))
         return out
