@@ -413,7 +413,7 @@ class GroupedPool:
         name = "%s.grun" % random_name()
         with self.tempstore.create_file(name).raw_file() as f:
             self._runs.append(name)
-            dump = pickle.Pickler(f, pickle.HIGHEST_PROTOCOL).dump
+            dump = _record_writer(f)
             for record in self._iter_memory(compact=True):
                 dump(_to_run(record))
         for fieldname, terms in self._fields.items():
@@ -426,10 +426,11 @@ class GroupedPool:
 
     def _read_run(self, name: str) -> Iterator[TermPostings]:
         with self.tempstore.open_file(name).raw_file() as f:
-            load = pickle.Unpickler(f).load
             while True:
                 try:
-                    yield _from_run(load())
+                    # one pickle a record, each with its own memo: one Unpickler for
+                    # the whole run would keep every record it loaded alive
+                    yield _from_run(pickle.load(f))
                 except EOFError:
                     return
 
@@ -497,7 +498,7 @@ class GroupedPool:
             oldest, rest = self._runs[:maxfiles], self._runs[maxfiles:]
             name = "%s.grun" % random_name()
             with self.tempstore.create_file(name).raw_file() as f:
-                dump = pickle.Pickler(f, pickle.HIGHEST_PROTOCOL).dump
+                dump = _record_writer(f)
                 for record in _joined([self._read_run(old) for old in oldest]):
                     dump(_to_run(record))
             for old in oldest:
@@ -521,6 +522,18 @@ class GroupedPool:
 
 
 AnyTermPostings = tuple[str, bytes, Postings | FreqPostings]
+
+
+def _record_writer(f: Any) -> Any:
+    """A function writing each record to ``f`` as a pickle of its own.
+
+    One Pickler for a whole run would memoize, and so keep alive until the
+    run is written, every record dumped (about the pool's size again)."""
+
+    def dump(record: Any) -> None:
+        f.write(pickle.dumps(record, pickle.HIGHEST_PROTOCOL))
+
+    return dump
 
 
 def _to_run(record: AnyTermPostings) -> tuple[str, bytes, Any]:
