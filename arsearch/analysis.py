@@ -61,6 +61,18 @@ _NGRAM_CACHE_LIMIT = 100_000  # terms kept per table before it is reset
 _SURFACE_NGRAMS: dict[tuple[str, int], dict[str, list[str]]] = {}
 
 
+def limit_caches(surfaces: int) -> None:
+    """Keep at most ``surfaces`` distinct words per analysis cache (a third
+    as many per n-gram table) before it resets: the caches are per process,
+    so the last writer's memory budget sets them (:mod:`arsearch.memory`).
+
+    >>> limit_caches(300_000)
+    """
+    global _CACHE_LIMIT, _NGRAM_CACHE_LIMIT
+    _CACHE_LIMIT = max(1, surfaces)
+    _NGRAM_CACHE_LIMIT = max(1, surfaces // 3)
+
+
 def _term_ngrams(terms: list[str], n: int) -> list[list[str]]:
     """The n-grams of each of ``terms``, through the per-process table.
 

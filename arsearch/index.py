@@ -39,6 +39,7 @@ from .engines import ENGINES, Reader, Store, store_class
 from .fields import DEFAULT_RANKING, ID_FIELD, VOCABULARY_FIELD, Field, Ranking, resolve_fields
 from .filters import compile_filter
 from .highlight import FORMATS, MAX_SCAN_TOTAL, NEAR_FORMATS, Match, QueryMatcher, highlight_matches
+from .memory import DEFAULT_MEMORY_MB, check_memory_mb
 from .query import build_plan, truncate_query
 from .suggest import Speller
 
@@ -183,6 +184,7 @@ class Index:
         ranking: Ranking | None = None,
         overwrite: bool = False,
         engine: str | None = None,
+        memory_mb: int = DEFAULT_MEMORY_MB,
     ) -> Index:
         """Create an empty index in directory ``path`` (created if missing).
 
@@ -192,9 +194,13 @@ class Index:
         alone) gives a smaller index that builds several times faster.
         ``engine`` is ``"whoosh"`` (the default) or ``"tantivy"`` (faster
         at scale; needs ``pip install 'arsearch[tantivy]'``); :meth:`open`
-        finds it in the index. Raises :class:`IndexExistsError` if an index
-        is already there, unless ``overwrite``.
+        finds it in the index. ``memory_mb`` bounds the memory of writing
+        (the analysis caches and the engine's buffers, in MiB; see
+        :mod:`arsearch.memory`): a larger budget spills and flushes less
+        often. Raises :class:`IndexExistsError` if an index is already
+        there, unless ``overwrite``.
         """
+        memory_mb = check_memory_mb(memory_mb)
         p = Path(path)
         if p.exists() and not p.is_dir():
             raise IndexNotFoundError(f"{p} exists and is not a directory")
@@ -221,6 +227,7 @@ class Index:
         except OSError as e:
             store.close()
             raise IndexWriteError(f"cannot create an index at {p}: {e.strerror or e}", e.errno) from e
+        store.memory_mb = memory_mb
         return cls(store, resolved, analyzer, ranking, p)
 
     @classmethod
@@ -231,14 +238,19 @@ class Index:
         analyzer: Analyzer | None = None,
         ranking: Ranking | None = None,
         engine: str | None = None,
+        memory_mb: int = DEFAULT_MEMORY_MB,
     ) -> Index:
-        """An index held in memory (tests, small jobs); gone when dropped."""
+        """An index held in memory (tests, small jobs); gone when dropped.
+        ``memory_mb`` bounds the writer's buffers as in :meth:`create`."""
+        memory_mb = check_memory_mb(memory_mb)
         resolved = resolve_fields(fields)
         analyzer = analyzer or DEFAULT_ANALYZER
         ranking = ranking or DEFAULT_RANKING
         kind = store_class(engine or _engines.DEFAULT_ENGINE)
         kind.check(ranking)
-        return cls(kind.memory(resolved, analyzer, ranking), resolved, analyzer, ranking, None)
+        store = kind.memory(resolved, analyzer, ranking)
+        store.memory_mb = memory_mb
+        return cls(store, resolved, analyzer, ranking, None)
 
     @classmethod
     def open(
@@ -248,6 +260,7 @@ class Index:
         analyzer: Analyzer | None = None,
         ranking: Ranking | None = None,
         lock_timeout: float = 0.0,
+        memory_mb: int = DEFAULT_MEMORY_MB,
     ) -> Index:
         """Open the index at ``path`` (with the engine that built it).
 
@@ -255,8 +268,10 @@ class Index:
         :class:`IncompatibleIndexError` if it was built with another analyzer
         version (or ``analyzer`` differs from the one it was built with).
         ``ranking`` may change query-time settings (k1, b, operator,
-        coordination), not the index's representations.
+        coordination), not the index's representations. ``memory_mb``
+        bounds the memory of writing, as in :meth:`create`.
         """
+        memory_mb = check_memory_mb(memory_mb)
         p = Path(path)
         meta_path = p / META_FILE
         if not meta_path.is_file():
@@ -308,6 +323,7 @@ class Index:
         ranking = ranking or stored_ranking
         kind.check(ranking)
         store = kind.open(p, fields, built, ranking, lock_timeout=lock_timeout)
+        store.memory_mb = memory_mb
         return cls(store, fields, built, ranking, p)
 
     # -- context manager ------------------------------------------------------

@@ -75,6 +75,8 @@ class Store(Protocol):
     #: The engine's name ("whoosh", "tantivy"), recorded in the index metadata.
     engine: str
     path: Path | None
+    #: The writer's memory budget in MiB (:mod:`arsearch.memory`), read when a batch begins.
+    memory_mb: int
 
     def reader(self) -> Reader:
         """A reader of the last commit (the same object until the index changes)."""

@@ -11,6 +11,7 @@ chunks, and the main process hands the results to tantivy in input order.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import shutil
 import time
 from collections.abc import Mapping
@@ -19,7 +20,7 @@ from typing import Any
 
 import tantivy
 
-from ...analysis import Analyzer
+from ...analysis import Analyzer, limit_caches
 from ...errors import (
     ArsearchError,
     DocumentError,
@@ -30,13 +31,13 @@ from ...errors import (
     SchemaError,
 )
 from ...fields import ID_FIELD, Field, Ranking
+from ...memory import DEFAULT_MEMORY_MB, MemoryBudget
 from .schema import DocAnalyzer, build_schema
 from .search import TantivyReader
 
 __all__ = ["TantivyStore", "FOLDER"]
 
 FOLDER = "tantivy"  # the tantivy index inside an arsearch index folder
-WRITER_BYTES = 256_000_000  # tantivy's indexing memory (split among its threads)
 _CHUNK = 64  # documents per task sent to an analyzing process
 _IN_FLIGHT = 8  # chunks per process queued ahead of the main process
 _LOCK_POLL = 0.05  # seconds between attempts to take the lock within lock_timeout
@@ -78,6 +79,7 @@ class TantivyStore:
         self._schema = index.schema
         self.path = path
         self.lock_timeout = lock_timeout
+        self.memory_mb = DEFAULT_MEMORY_MB
         self._fields = dict(fields)
         self._analyzer = analyzer
         self._ranking = ranking
@@ -127,6 +129,9 @@ class TantivyStore:
         return self._writer is not None
 
     def begin(self, procs: int = 1) -> None:
+        budget = MemoryBudget(self.memory_mb)
+        if self._writer is None:
+            limit_caches(budget.cache_surfaces // procs)  # before the analyzing processes fork
         if procs > 1 and self._pool is None:
             # Forked (where the OS can) before tantivy's writer starts its threads: the
             # workers only analyze text. Spawned workers would re-run a script's
@@ -139,7 +144,8 @@ class TantivyStore:
             deadline = time.monotonic() + self.lock_timeout
             while True:
                 try:
-                    self._writer = self._index.writer(heap_size=WRITER_BYTES)
+                    heap, threads = budget.tantivy_heap(os.cpu_count() or 1)
+                    self._writer = self._index.writer(heap_size=heap, num_threads=threads)
                     break
                 except ValueError as e:
                     if "LockBusy" not in str(e):

@@ -16,7 +16,7 @@ from whoosh import index as wi
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.writing import LockError
 
-from ...analysis import Analyzer
+from ...analysis import Analyzer, limit_caches
 from ...errors import (
     ArsearchError,
     DocumentError,
@@ -27,6 +27,7 @@ from ...errors import (
     IndexWriteError,
 )
 from ...fields import ID_FIELD, VOCABULARY_FIELD, Field, Ranking, rep_field
+from ...memory import DEFAULT_MEMORY_MB, MemoryBudget
 from . import unpickle
 from .schema import ArabicCodec, build_schema
 from .search import Engine
@@ -42,7 +43,6 @@ INDEX_NAME = "MAIN"
 #: (``whoosh.index.FileIndex.lock`` → ``storage.lock(indexname + "_" + name)``
 #: with ``name="WRITELOCK"`` from ``whoosh.writing.SegmentWriter``).
 LOCK_FILE = f"{INDEX_NAME}_WRITELOCK"
-WRITER_MB = 256  # posting pool memory per writer before it spills runs to disk
 
 
 def _codec() -> Any:
@@ -120,6 +120,7 @@ class WhooshStore:
         self._wix = wix
         self.path = path
         self.lock_timeout = lock_timeout
+        self.memory_mb = DEFAULT_MEMORY_MB
         self._text_fields = [n for n, f in fields.items() if f.kind == "text"]
         self._ranking = ranking
         self._vocabulary = VOCABULARY_FIELD in wix.schema  # indexes created before it have none
@@ -180,16 +181,20 @@ class WhooshStore:
         if self._writer is not None:
             return
         codec = _codec
+        budget = MemoryBudget(self.memory_mb)
+        limit_caches(budget.cache_surfaces // procs)  # before sub-processes fork: each has its caches
+        limitmb = budget.pool_mb(procs)
         try:
             if procs > 1:
                 # What wix.writer(procs=...) builds; each sub-process writes
                 # its own segment with grouped postings (.writer).
                 self._writer = GroupedMpWriter(
-                    self._wix, procs=procs, multisegment=True, limitmb=WRITER_MB, codec=codec(), subargs={"codec": codec()}
+                    self._wix, procs=procs, multisegment=True, limitmb=limitmb, codec=codec(),
+                    subargs={"codec": codec(), "limitmb": limitmb},
                 )
             else:
                 # What wix.writer(...) builds, with postings grouped per term (.writer).
-                self._writer = GroupedSegmentWriter(self._wix, timeout=self.lock_timeout, limitmb=WRITER_MB, codec=codec())
+                self._writer = GroupedSegmentWriter(self._wix, timeout=self.lock_timeout, limitmb=limitmb, codec=codec())
         except LockError as e:
             raise IndexLockedError(
                 f"another writer is working on the index{' at ' + str(self.path) if self.path else ''}; "
