@@ -475,3 +475,26 @@ def test_positional_bulk_store_postings() -> None:
         b: (p[0::3], [int(w) for w in p[1::3]], p[2::3]) for b, p in expected.items()
     }
     assert not pool.add_counts("f", 5, Counter({"x": 1}))  # a Positions store takes no counts
+
+
+def test_spilled_runs_are_read_one_record_at_a_time(tmp_path: Path) -> None:
+    """Joining runs at commit holds one record per run, not the whole run: a
+    run's reader that kept what it loaded (one Unpickler's memo for the
+    whole file) made a commit's memory grow to the batch's size."""
+    import tracemalloc
+
+    pool = writer_module.GroupedPool(FileStorage(str(tmp_path)).create(), None)
+    for docnum in range(40):  # 40 terms of 200 KB each (distinct values), spilled as one run: 8 MB
+        pool.add(("f", b"t%03d" % docnum, docnum, 1.0, bytes([docnum]) * 200_000))
+    pool.spill()
+    assert len(pool.runs) == 1
+    tracemalloc.start()
+    try:
+        seen = 0
+        for _field, _btext, postings in pool._read_run(pool.runs[0]):
+            seen += len(postings[2])
+        _now, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert seen == 40 * 200_000
+    assert peak < 2_000_000  # a few records, not the 8 MB run
