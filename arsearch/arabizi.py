@@ -147,7 +147,7 @@ _R += _rules("aa", (ALEF, 0.1), (AIN, 0.7))
 _R += _rules("ee", (YEH, 0.0))
 _R += _rules("ii", (YEH, 0.0))
 _R += _rules("ai", (YEH, 0.3), (ALEF + YEH, 0.3))
-_R += _rules("ay", (YEH, 0.3), (ALEF + YEH, 0.3))
+_R += _rules("ay", (YEH, 0.25), (ALEF + YEH, 0.3))
 _R += _rules("ei", (YEH, 0.2))
 _R += _rules("ey", (YEH, 0.2))
 _R += _rules("aw", (WAW, 0.3), (ALEF + WAW, 0.4))
@@ -180,7 +180,7 @@ _R += _rules("y", (YEH, 0.0))
 _R += _rules("a", ("", 0.3), (ALEF, 0.4), (AIN, 1.0), where="inner")
 _R += _rules("e", ("", 0.2), (YEH, 0.7), (ALEF, 0.8), where="inner")
 _R += _rules("i", (YEH, 0.3), ("", 0.4), where="inner")
-_R += _rules("o", (WAW, 0.3), ("", 0.4), where="inner")
+_R += _rules("o", ("", 0.25), (WAW, 0.35), where="inner")  # o is mostly a short u
 _R += _rules("u", (WAW, 0.2), ("", 0.4), where="inner")
 # -- at the start: the article and its clitics, a vowel on alef (or ain) -------------
 _R += _rules("el", (ARTICLE, 0.0), where="start")
@@ -194,6 +194,7 @@ _R += _rules("bil", (BEH + ARTICLE, 0.1), where="start")
 _R += _rules("lel", (LAM + LAM, 0.1), where="start")
 _R += _rules("lil", (LAM + LAM, 0.1), where="start")
 _R += _rules("e", (ARTICLE, 0.5), where="start")  # the article assimilated: echa3b, essalem
+_R += _rules("2", (ALEF_HAMZA_ABOVE, 0.0), where="start")
 _R += _rules("a", (ALEF, 0.1), (AIN, 0.8), where="start")
 _R += _rules("e", (ALEF, 0.1), (AIN, 1.0), where="start")
 _R += _rules("i", (ALEF, 0.1), (AIN, 1.0), where="start")
@@ -247,8 +248,12 @@ MAX_SCORE_DIGITS = 0.5
 SCORE_MARGIN = 0.6
 #: How much a reading's frequency counts against its cost: score = cost - FREQ_WEIGHT * log10(df).
 FREQ_WEIGHT = 0.4
-#: A reading must be in at least this many documents (rarer words are more often an accident).
+#: A reading must be in at least this many documents (rarer words are more often an
+#: accident), in an index of :data:`SMALL_INDEX` documents or more; else in one.
 MIN_DF = 2
+SMALL_INDEX = 1_000
+#: Frequencies are counted per this many documents (the score does not depend on the index's size).
+REFERENCE_DOCS = 40_000
 #: Arabic readings shorter than this are not kept (two letters are too often another word).
 MIN_ARABIC = 3
 _HEAP_LIMIT = 20_000  # partial spellings explored per word, at most
@@ -343,8 +348,9 @@ def transliterate(word: str, limit: int = 50, max_cost: float = math.inf) -> Ite
             continue
         seen.add((i, arabic))
         if i == n:
-            emitted += 1
-            yield arabic, round(cost, 6)
+            if arabic:  # "e" alone reads as nothing
+                emitted += 1
+                yield arabic, round(cost, 6)
             continue
         for j, letters, c in options[i]:
             if rest[j] == math.inf:
@@ -381,6 +387,7 @@ def read_word(
     *,
     normalize: Callable[[str], str] = normalize_arabic,
     is_stopword: Callable[[str], bool] | None = None,
+    documents: int | None = None,
     lookups: int = MAX_LOOKUPS,
     limit: int = MAX_READINGS,
 ) -> list[Reading]:
@@ -393,7 +400,8 @@ def read_word(
     article (ال: most nouns of news text carry it), and it counts if at least
     :data:`MIN_DF` documents hold it, it has :data:`MIN_ARABIC` letters or
     more and is not a stop word (``is_stopword``, given the normalized
-    word). The readings found within :data:`COST_MARGIN` of the cheapest are
+    word). With ``documents`` (the index's size), frequencies are scaled to
+    :data:`REFERENCE_DOCS` documents. The readings found within :data:`COST_MARGIN` of the cheapest are
     ranked by score; the best ``limit`` within :data:`SCORE_MARGIN` of the
     best one, and scoring at most :data:`MAX_SCORE` (:data:`MAX_SCORE_DIGITS`
     for a word with Arabizi digits), are kept.
@@ -407,6 +415,8 @@ def read_word(
     folded = fold_latin(word)
     budget = max_cost(folded)
     found: list[tuple[str, str, float, int]] = []
+    min_df = MIN_DF if documents is None or documents >= SMALL_INDEX else 1
+    scale = REFERENCE_DOCS / documents if documents else 1.0
     seen: set[str] = set()
     tried = 0
     for arabic, cost in transliterate(folded, limit=lookups * 4, max_cost=budget):
@@ -424,9 +434,9 @@ def read_word(
         count = df(norm) or 0
         if not norm.startswith(ARTICLE):
             count += df(ARTICLE + norm) or 0
-        if count >= MIN_DF:
+        if count >= min_df:
             found.append((arabic, norm, cost, count))
-    readings = [Reading(word, a, n, c, d, round(c - FREQ_WEIGHT * math.log10(d), 6)) for a, n, c, d in found]
+    readings = [Reading(word, a, n, c, d, round(c - FREQ_WEIGHT * math.log10(d * scale), 6)) for a, n, c, d in found]
     readings.sort(key=lambda r: (r.score, r.cost, r.normalized))
     cap = MAX_SCORE_DIGITS if has_arabizi_digits(folded) else MAX_SCORE
     return [r for r in readings if r.score <= min(cap, readings[0].score + SCORE_MARGIN)][:limit]

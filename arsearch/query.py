@@ -669,7 +669,7 @@ class _Planner:
             e = entry(arabic)
             return e is None or e[1]
 
-        found = tuple(read_word(word, df, normalize=self.analyzer.normalize, is_stopword=is_stop))
+        found = tuple(read_word(word, df, normalize=self.analyzer.normalize, is_stopword=is_stop, documents=lexicon.n))
         if len(lexicon.memo) >= _MEMO_LIMIT:
             lexicon.memo.clear()
         lexicon.memo[key] = found
