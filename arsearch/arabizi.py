@@ -33,7 +33,10 @@ Example:
 
 from __future__ import annotations
 
+import functools
+import gzip
 import heapq
+import json
 import math
 import re
 import unicodedata
@@ -89,6 +92,8 @@ __all__ = [
     "fold_latin",
     "is_latin_word",
     "has_arabizi_digits",
+    "is_foreign_word",
+    "foreign_words",
     "transliterate",
     "read_word",
     "MAX_LOOKUPS",
@@ -146,13 +151,18 @@ _R += _rules("uu", (WAW, 0.0))
 _R += _rules("aa", (ALEF, 0.1), (AIN, 0.7))
 _R += _rules("ee", (YEH, 0.0))
 _R += _rules("ii", (YEH, 0.0))
-_R += _rules("ai", (YEH, 0.3), (ALEF + YEH, 0.3))
-_R += _rules("ay", (YEH, 0.25), (ALEF + YEH, 0.3))
+_R += _rules("ai", (YEH, 0.3), (ALEF + YEH, 0.3), (ALEF + YEH_HAMZA, 0.4))  # djazair: الجزائر
+_R += _rules("ay", (YEH, 0.25), (ALEF + YEH, 0.3), (ALEF + YEH_HAMZA, 0.4))
 _R += _rules("ei", (YEH, 0.2))
 _R += _rules("ey", (YEH, 0.2))
 _R += _rules("aw", (WAW, 0.3), (ALEF + WAW, 0.4))
 _R += _rules("a2i", (ALEF + YEH_HAMZA, 0.1), (ALEF + YEH_HAMZA + YEH, 0.3))  # ta2ira, jaza2ir
 _R += _rules("a2", (ALEF + HAMZA, 0.15), (ALEF + YEH_HAMZA, 0.2), (ALEF_HAMZA_ABOVE, 0.2))  # sa2al: سأل
+_R += _rules("ou2", (WAW_HAMZA, 0.1))  # mou2tamar: مؤتمر
+_R += _rules("u2", (WAW_HAMZA, 0.1))
+_R += _rules("o2", (WAW_HAMZA, 0.15))
+_R += _rules("i2", (YEH_HAMZA, 0.1))  # bi2a: بيئة
+_R += _rules("e2", (YEH_HAMZA, 0.2))
 _R += _rules("ow", (WAW, 0.2))
 # -- single consonants -------------------------------------------------------------------
 _R += _rules("b", (BEH, 0.0))
@@ -231,7 +241,10 @@ _ARABIZI_WORD = re.compile(rf"[{LATIN_LETTERS}0-9]*[{LATIN_LETTERS}][{LATIN_LETT
 #: Arabizi words longer than this (in Latin characters) are not read: no Arabic word is.
 MAX_WORD = 24
 #: :func:`read_word` looks up at most this many spellings of one word in the vocabulary.
-MAX_LOOKUPS = 40
+MAX_LOOKUPS = 25
+#: A spelling the vocabulary lacks is looked up with the article too (الجزائر, العراق: names
+#: written with it only) when it is one of this many cheapest (the others: one lookup).
+ARTICLE_LOOKUPS = 8
 #: ... and keeps at most this many readings.
 MAX_READINGS = 3
 #: A reading costs at most ``MAX_COST_BASE + MAX_COST_PER_CHAR`` per Latin character.
@@ -239,21 +252,21 @@ MAX_COST_BASE = 0.5
 MAX_COST_PER_CHAR = 0.15
 #: Readings cost at most this much more than the cheapest one found.
 COST_MARGIN = 0.8
-#: The best reading of a word scores at most this (a Latin word without digits
-#: is as likely English or French: it needs a cheap, frequent reading) ...
-MAX_SCORE = 0.0
-#: ... or this, for a word holding Arabizi digits (sha3b, 7ekouma).
-MAX_SCORE_DIGITS = 0.5
+#: A reading scores at most this (a Latin word without digits, once common English
+#: and French words are set aside) ...
+MAX_SCORE = 0.3
+#: ... or this, for a word holding Arabizi digits: a short string with a digit reads
+#: cheaply as some Arabic word (9zv → قذف, 2ic → أيك), measured on random strings.
+MAX_SCORE_DIGITS = 0.15
 #: Readings score at most this much more than the best one (a rare spelling next to a frequent one is noise).
 SCORE_MARGIN = 0.6
 #: How much a reading's frequency counts against its cost: score = cost - FREQ_WEIGHT * log10(df).
 FREQ_WEIGHT = 0.4
-#: A reading must be in at least this many documents (rarer words are more often an
-#: accident), in an index of :data:`SMALL_INDEX` documents or more; else in one.
-MIN_DF = 2
-SMALL_INDEX = 1_000
 #: Frequencies are counted per this many documents (the score does not depend on the index's size).
 REFERENCE_DOCS = 40_000
+#: A reading must be in at least this many documents per :data:`REFERENCE_DOCS` (and in
+#: one): rarer words are more often an accident (su7 → صوح, in 5 of 40,008 articles).
+MIN_FREQ = 10
 #: Arabic readings shorter than this are not kept (two letters are too often another word).
 MIN_ARABIC = 3
 _HEAP_LIMIT = 20_000  # partial spellings explored per word, at most
@@ -280,6 +293,53 @@ def is_latin_word(word: str) -> bool:
     """
     folded = fold_latin(word)
     return len(folded) <= MAX_WORD and _ARABIZI_WORD.fullmatch(folded) is not None
+
+
+#: A Latin word (without Arabizi digits) that English or French text uses at least this
+#: often is read as English or French, never as Arabizi (``school``, ``guerre``); counts
+#: are pyspellchecker's word frequencies (subtitles: ``the`` 76M, ``iraq`` 434, ``maghreb`` 50).
+FOREIGN_MIN_COUNT = 200
+#: The languages whose words are not Arabizi.
+FOREIGN_LANGUAGES = ("en", "fr")
+
+
+@functools.cache
+def foreign_words() -> frozenset[str]:
+    """The words of :data:`FOREIGN_LANGUAGES` used at least :data:`FOREIGN_MIN_COUNT`
+    times, folded (:func:`fold_latin`); loaded once, on first use (about 60,000 words).
+
+    >>> "government" in foreign_words() and "guerre" in foreign_words() and "tounes" not in foreign_words()
+    True
+    """
+    out: set[str] = set()
+    for language in FOREIGN_LANGUAGES:
+        for word, count in _word_counts(language).items():
+            if count >= FOREIGN_MIN_COUNT:
+                out.add(fold_latin(word))
+    return frozenset(out)
+
+
+def _word_counts(language: str) -> dict[str, int]:
+    """pyspellchecker's word frequencies for ``language`` (its packaged file, read
+    directly: a third of the time its ``SpellChecker`` takes to load)."""
+    from importlib import resources
+
+    try:
+        data = (resources.files("spellchecker") / "resources" / f"{language}.json.gz").read_bytes()
+        return dict(json.loads(gzip.decompress(data)))
+    except (FileNotFoundError, OSError, ValueError):  # another layout: the public API
+        from spellchecker import SpellChecker
+
+        return dict(SpellChecker(language=language).word_frequency.dictionary)
+
+
+def is_foreign_word(word: str) -> bool:
+    """Whether a Latin ``word`` is a common English or French word (and has no Arabizi digits).
+
+    >>> is_foreign_word("school"), is_foreign_word("Sécurité"), is_foreign_word("tounes"), is_foreign_word("sha3b")
+    (True, True, False, False)
+    """
+    return not has_arabizi_digits(word) and fold_latin(word) in foreign_words()
 
 
 def has_arabizi_digits(word: str) -> bool:
@@ -394,28 +454,31 @@ def read_word(
     """The best Arabic readings of a Latin ``word`` that a vocabulary holds.
 
     ``df(w)`` gives the number of documents holding the normalized Arabic
-    word ``w`` (0 or None: none). Spellings are tried cheapest first, at
-    most ``lookups`` of them and none dearer than :func:`max_cost`; a
-    spelling's frequency is its own plus that of the spelling with the
-    article (ال: most nouns of news text carry it), and it counts if at least
-    :data:`MIN_DF` documents hold it, it has :data:`MIN_ARABIC` letters or
-    more and is not a stop word (``is_stopword``, given the normalized
-    word). With ``documents`` (the index's size), frequencies are scaled to
-    :data:`REFERENCE_DOCS` documents. The readings found within :data:`COST_MARGIN` of the cheapest are
-    ranked by score; the best ``limit`` within :data:`SCORE_MARGIN` of the
-    best one, and scoring at most :data:`MAX_SCORE` (:data:`MAX_SCORE_DIGITS`
-    for a word with Arabizi digits), are kept.
+    word ``w`` (0 or None: none); ``documents`` is the number of documents
+    (frequencies are scaled to :data:`REFERENCE_DOCS`; without it, ``df`` is
+    taken as counted in that many). Spellings are tried cheapest first, at
+    most ``lookups`` of them and none dearer than :func:`max_cost`. The
+    frequency of a spelling is its own plus that of the spelling with the
+    article (ال: most nouns of news text carry it; for a spelling the
+    vocabulary lacks, only among the :data:`ARTICLE_LOOKUPS` cheapest); it
+    counts if that reaches :data:`MIN_FREQ`, it has :data:`MIN_ARABIC`
+    letters or more and is not a stop word (``is_stopword``, given the
+    normalized word). Common English and French words
+    (:func:`is_foreign_word`) have no reading. The readings found within
+    :data:`COST_MARGIN` of the cheapest are ranked by score; the best
+    ``limit`` within :data:`SCORE_MARGIN` of the best one, and scoring at
+    most :data:`MAX_SCORE` (:data:`MAX_SCORE_DIGITS` for a word with Arabizi
+    digits), are kept.
 
     >>> vocab = {"شعب": 900, "الشعب": 500, "شاعب": 2}
     >>> [(r.arabic, r.df) for r in read_word("cha3b", vocab.get)]
     [('شعب', 1400)]
     """
-    if not is_latin_word(word):
+    if not is_latin_word(word) or is_foreign_word(word):
         return []
     folded = fold_latin(word)
     budget = max_cost(folded)
     found: list[tuple[str, str, float, int]] = []
-    min_df = MIN_DF if documents is None or documents >= SMALL_INDEX else 1
     scale = REFERENCE_DOCS / documents if documents else 1.0
     seen: set[str] = set()
     tried = 0
@@ -432,9 +495,9 @@ def read_word(
             break
         tried += 1
         count = df(norm) or 0
-        if not norm.startswith(ARTICLE):
+        if (count or tried <= ARTICLE_LOOKUPS) and not norm.startswith(ARTICLE):
             count += df(ARTICLE + norm) or 0
-        if count >= min_df:
+        if count and count * scale >= MIN_FREQ:
             found.append((arabic, norm, cost, count))
     readings = [Reading(word, a, n, c, d, round(c - FREQ_WEIGHT * math.log10(d * scale), 6)) for a, n, c, d in found]
     readings.sort(key=lambda r: (r.score, r.cost, r.normalized))

@@ -21,10 +21,12 @@ from hypothesis import strategies as st
 from arsearch import Index, normalize
 from arsearch.arabizi import (
     ARABIZI_DIGITS,
+    ARTICLE_LOOKUPS,
     MAX_LOOKUPS,
     RULES,
     fold_latin,
     has_arabizi_digits,
+    is_foreign_word,
     is_latin_word,
     read_word,
     transliterate,
@@ -127,6 +129,21 @@ def test_nonsense_and_foreign_words_read_as_nothing(word: str) -> None:
     assert read_word(word, VOCAB.get) == []
 
 
+def test_common_english_and_french_words_are_never_read() -> None:
+    vocab = {normalize("فيلم"): 600, normalize("بنك"): 300, normalize("قرر"): 900}
+    assert [is_foreign_word(w) for w in ("film", "bank", "Guerre", "tounes", "7ekouma", "sha3b")] == [
+        True, True, True, False, False, False
+    ]
+    assert read_word("film", vocab.get) == [] and read_word("bank", vocab.get) == []
+    assert read_word("guerre", vocab.get) == []
+
+
+def test_frequencies_are_scaled_to_the_index_size() -> None:
+    vocab = {"تونس": 3}
+    assert read_word("tounes", vocab.get, documents=40_000) == []  # 3 in 40,000: below MIN_FREQ
+    assert [r.arabic for r in read_word("tounes", vocab.get, documents=100)] == ["تونس"]
+
+
 def test_stop_words_are_never_a_reading() -> None:
     stops = {"في"}
     assert read_word("fi", VOCAB.get, is_stopword=stops.__contains__) == []
@@ -140,7 +157,8 @@ def test_lookups_are_bounded() -> None:
         return 0
 
     assert read_word("intikhabatouhoum", df, lookups=10) == []
-    assert len(asked) <= 20  # each spelling, and the spelling with the article
+    # the cheapest spellings the vocabulary lacks are looked up with the article too, the others not
+    assert len(asked) == 10 + ARTICLE_LOOKUPS and sum(a.startswith("ال") for a in asked) == ARTICLE_LOOKUPS
 
 
 # -- search, on both engines -------------------------------------------------------------
@@ -154,6 +172,7 @@ DOCS = [
     {"id": "google", "title": "Google", "body": "أعلنت شركة Google عن هاتف جديد"},
     {"id": "googleAr", "title": "غوغل", "body": "تطبيقات غوغل الجديدة"},
     {"id": "oil", "title": "النفط", "body": "ارتفعت أسعار النفط في الأسواق"},
+    {"id": "cinema", "title": "سينما", "body": "عرض فيلم جديد في السينما"},
 ]
 
 
@@ -206,6 +225,11 @@ def test_required_and_excluded_arabizi_words(ix: Index) -> None:
     assert ids(ix.search("+tounes +ra2is")) == {"tunis", "gov2"}
     assert ids(ix.search("el 7ekouma -tounes")) == set()  # both government articles mention تونس
     assert ids(ix.search("sha3b -tounes")) == {"people"}
+
+
+def test_english_words_are_searched_as_english(ix: Index) -> None:
+    r = ix.search("film")  # فيلم is in the index, but film is an English word
+    assert r.total == 0 and r.read_as == {}
 
 
 def test_arabizi_can_be_turned_off(ix: Index) -> None:
