@@ -430,9 +430,9 @@ class Lexicon(Protocol):
         ...
 
 
-_MEMO_LIMIT = 50_000
+_MEMO_LIMIT = 50_000  # close-spelling and Arabizi lookups remembered per index generation
 #: The Arabic article as Arabizi writes it apart from its word (el 7ekouma, al-9adam).
-_ARTICLES = frozenset({"el", "al", "il", "l"})  # close-spelling lookups remembered per index generation
+_ARTICLES = frozenset({"el", "al", "il", "l"})
 #: A word's term and its close spellings' terms have at least this many
 #: letters: three-letter stems are too often other words (كرو, كور for
 #: كورونا; بيوت for بوتين, whose stem is بوت).

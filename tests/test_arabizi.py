@@ -198,6 +198,9 @@ def test_arabizi_words_find_the_arabic_words(ix: Index) -> None:
     assert ids(ix.search("tounes")) == {"tunis", "gov2", "gov"}  # التونسية: the stem of تونس
     r = ix.search("kourat el 9adam")
     assert ids(r) == {"football"} and r.searched_as == "كرة القدم"
+    r = ix.search("El-7ekouma OR Google")  # the article written on with a hyphen; other words kept
+    assert r.read_as == {"El 7ekouma": ("الحكومة",)} and r.searched_as == "الحكومة OR Google"
+    assert ids(r) == {"gov", "gov2", "google"}
 
 
 def test_every_arabizi_hit_is_marked_near(ix: Index) -> None:
