@@ -93,6 +93,7 @@ __all__ = [
     "is_latin_word",
     "has_arabizi_digits",
     "is_foreign_word",
+    "is_acronym",
     "foreign_words",
     "transliterate",
     "read_word",
@@ -342,6 +343,17 @@ def is_foreign_word(word: str) -> bool:
     return not has_arabizi_digits(word) and fold_latin(word) in foreign_words()
 
 
+def is_acronym(word: str) -> bool:
+    """Whether a Latin ``word`` is typed in capitals (``GABA``, ``UMC``): an acronym, not Arabizi
+    (unless it holds Arabizi digits).
+
+    >>> is_acronym("UMC"), is_acronym("Tounes"), is_acronym("SHA3B")
+    (True, False, False)
+    """
+    letters = [ch for ch in word if ch.isalpha()]
+    return len(letters) > 1 and all(ch.isupper() for ch in letters) and not has_arabizi_digits(word)
+
+
 def has_arabizi_digits(word: str) -> bool:
     """Whether a Latin ``word`` holds a digit standing for an Arabic letter (``sha3b``, ``7ekouma``).
 
@@ -464,7 +476,7 @@ def read_word(
     counts if that reaches :data:`MIN_FREQ`, it has :data:`MIN_ARABIC`
     letters or more and is not a stop word (``is_stopword``, given the
     normalized word). Common English and French words
-    (:func:`is_foreign_word`) have no reading. The readings found within
+    (:func:`is_foreign_word`) and acronyms (:func:`is_acronym`) have no reading. The readings found within
     :data:`COST_MARGIN` of the cheapest are ranked by score; the best
     ``limit`` within :data:`SCORE_MARGIN` of the best one, and scoring at
     most :data:`MAX_SCORE` (:data:`MAX_SCORE_DIGITS` for a word with Arabizi
@@ -474,7 +486,7 @@ def read_word(
     >>> [(r.arabic, r.df) for r in read_word("cha3b", vocab.get)]
     [('شعب', 1400)]
     """
-    if not is_latin_word(word) or is_foreign_word(word):
+    if not is_latin_word(word) or is_foreign_word(word) or is_acronym(word):
         return []
     folded = fold_latin(word)
     budget = max_cost(folded)

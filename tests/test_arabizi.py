@@ -138,6 +138,13 @@ def test_common_english_and_french_words_are_never_read() -> None:
     assert read_word("guerre", vocab.get) == []
 
 
+def test_acronyms_are_never_read() -> None:
+    vocab = {normalize("غابة"): 300, "امس": 900, "شعب": 100}
+    assert read_word("GABA", vocab.get) == [] and read_word("UMC", vocab.get) == []
+    assert [r.arabic for r in read_word("gaba", vocab.get)] == ["غابة"]
+    assert [r.arabic for r in read_word("SHA3B", vocab.get)] == ["شعب"]  # digits: Arabizi in capitals
+
+
 def test_frequencies_are_scaled_to_the_index_size() -> None:
     vocab = {"تونس": 3}
     assert read_word("tounes", vocab.get, documents=40_000) == []  # 3 in 40,000: below MIN_FREQ
