@@ -192,6 +192,11 @@ Marks: [word] matched the query word itself (its form or light stem); {word}
 matched its root or a close spelling (ترمب for ترامب). --explain lists, for
 each hit, which query words matched and how.
 
+Arabizi: a Latin word the index does not know, or one with the digits 2 3 5
+6 7 8 9 (el 7ekouma, tounes, ra2is), is also searched as the Arabic words it
+reads as, printed as "searched as: الحكومة" (--explain lists each word's
+readings); --no-arabizi searches Latin words as typed.
+
 Without --index the bundled sample corpus is searched; it is indexed once
 into $ARSEARCH_CACHE (default $XDG_CACHE_HOME/arsearch or ~/.cache/arsearch).
 Snippets are 'ansi' (highlighted) on a terminal, 'text' ([marks]) otherwise.
@@ -294,6 +299,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--fields", metavar="F1,F2", help="search only these text fields (e.g. title,body)")
     p.add_argument("--explain", action="store_true", help="show, for each hit, which query words matched and how")
+    p.add_argument(
+        "--no-arabizi",
+        dest="arabizi",
+        action="store_false",
+        help="search Latin words as they are (by default a Latin word the index lacks, or one with "
+        "Arabizi digits such as 7ekouma, is also read as Arabic)",
+    )
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser(
@@ -532,7 +544,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     query = " ".join(args.query)
     ix = Index.open(args.index) if args.index else seeds_index()
     try:
-        results = ix.search(query, limit=args.limit, offset=args.offset, fields=fields, snippet_format=fmt)
+        results = ix.search(
+            query, limit=args.limit, offset=args.offset, fields=fields, snippet_format=fmt, arabizi=args.arabizi
+        )
         suggestion = results.suggestion if args.json or results.total < SUGGEST_BELOW else None
     finally:
         ix.close()
@@ -546,10 +560,17 @@ def cmd_search(args: argparse.Namespace) -> int:
             "offset": results.offset,
             "warnings": list(results.warnings),
             "suggestion": suggestion,
+            "searched_as": results.searched_as,
+            "read_as": {word: list(readings) for word, readings in results.read_as.items()},
             "hits": [_hit_json(hit, args.explain) for hit in results],
         }
         print(json_printable(json.dumps(payload, ensure_ascii=False)), file=out)
         return 0 if results.total else NO_HITS
+    if results.searched_as is not None:
+        print(f"searched as: {printable(one_line(results.searched_as))}", file=out)
+        if args.explain:
+            for word, readings in results.read_as.items():
+                print(f"arabizi: {printable(one_line(word))} → {printable(one_line(', '.join(readings)))}", file=out)
     if suggestion:
         print(f"did you mean: {printable(one_line(suggestion))}", file=out)
     if results.total == 0:

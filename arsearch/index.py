@@ -110,8 +110,9 @@ class Hit:
 @dataclass
 class Results(Sequence[Hit]):
     """The hits of one page (a sequence of :class:`Hit`) plus ``total``
-    hits, ``warnings`` about the query (an unknown field) and, computed on
-    first access, a did-you-mean :attr:`suggestion`."""
+    hits, ``warnings`` about the query (an unknown field), the Arabic
+    readings of its Arabizi words (:attr:`read_as`, :attr:`searched_as`) and,
+    computed on first access, a did-you-mean :attr:`suggestion`."""
 
     query: str
     hits: list[Hit]
@@ -119,6 +120,11 @@ class Results(Sequence[Hit]):
     offset: int = 0
     elapsed_ms: float = 0.0
     warnings: tuple[str, ...] = ()
+    #: Each Arabizi word of the query (Latin letters, ``7ekouma``; with the
+    #: article typed before it, ``el 7ekouma``) and the Arabic words it was
+    #: searched as, best first: ``{"el 7ekouma": ("الحكومة",)}``.
+    read_as: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _read_as_words: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = field(default=(), repr=False, compare=False)
     _suggest: Callable[[], str | None] | None = field(default=None, repr=False, compare=False)
     _suggestion: list[str | None] = field(default_factory=list, repr=False, compare=False)
 
@@ -129,6 +135,29 @@ class Results(Sequence[Hit]):
         if not self._suggestion:
             self._suggestion.append(self._suggest() if self._suggest is not None else None)
         return self._suggestion[0]
+
+    @property
+    def searched_as(self) -> str | None:
+        """The query with each Arabizi word replaced by its best Arabic
+        reading, or None when no word was read as Arabic.
+
+        >>> ix = Index.memory()
+        >>> with ix:
+        ...     ix.add({"id": "1", "title": "الحكومة", "body": "قالت الحكومة في تونس"})
+        ...     ix.add({"id": "2", "title": "تونس", "body": "الحكومة التونسية"})
+        >>> results = ix.search("el 7ekouma")
+        >>> results.searched_as, results.read_as
+        ('الحكومة', {'el 7ekouma': ('الحكومة',)})
+        """
+        if not self._read_as_words:
+            return None
+        import re
+
+        text = self.query
+        for words, readings in self._read_as_words:
+            pattern = r"(?<!\w)" + r"\W*".join(re.escape(w) for w in words) + r"(?!\w)"
+            text = re.sub(pattern, lambda _m, r=readings[0]: r, text, count=1, flags=re.IGNORECASE)
+        return text
 
     def __getitem__(self, i):  # type: ignore[no-untyped-def]
         return self.hits[i]
@@ -530,8 +559,15 @@ class Index:
         snippet_chars: int = 240,
         fragments: int = 1,
         snippet_field: str | None = None,
+        arabizi: bool = True,
     ) -> Results:
         """Search with the arsearch query language; returns ranked :class:`Results`.
+
+        ``arabizi`` reads Latin query words the index does not know, or that
+        hold Arabizi digits (``7ekouma``, ``tounes``), as Arabic too
+        (:mod:`arsearch.arabizi`): their readings found in the index are
+        searched as close spellings and reported in :attr:`Results.read_as`.
+        ``arabizi=False`` searches Latin words as they are.
 
         ``fields`` restricts the text fields searched; ``filter`` keeps only
         documents whose keyword/numeric/date fields match (see
@@ -562,10 +598,12 @@ class Index:
         flt = compile_filter(filter, self.fields)
         with self._lock:
             engine = self._reader()
-            plan = build_plan(query, self.fields, self.analyzer, self.ranking, search_fields, lexicon=engine)
+            plan = build_plan(query, self.fields, self.analyzer, self.ranking, search_fields, lexicon=engine,
+                              arabizi=arabizi)
+            read_as = {" ".join(words): readings for words, readings in plan.readings}
             if plan.empty:
                 return Results(query, [], 0, offset, (time.perf_counter() - t0) * 1000, plan.warnings,
-                               functools.partial(self.suggest, query))
+                               read_as, plan.readings, functools.partial(self.suggest, query))
             top, total = engine.top(plan, offset + limit, flt)
             # one plan for the engine and the highlighter: mark what made each document a hit
             matchers = {f: QueryMatcher.from_plan(plan, f) for f in self.text_fields}
@@ -586,7 +624,7 @@ class Index:
                 hits.append(Hit(doc_id, score, stored, rank, render, _render_title=render_title, _explain=explain))
         warnings = plan.warnings + _long_text_warnings(hits, self.text_fields)
         return Results(query, hits, int(total), offset, (time.perf_counter() - t0) * 1000, warnings,
-                       functools.partial(self.suggest, query))
+                       read_as, plan.readings, functools.partial(self.suggest, query))
 
     def suggest(self, query: str) -> str | None:
         """``query`` with its misspelled words corrected from the index's own

@@ -36,7 +36,8 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from .analysis import Analyzer
-from .fields import Field, Ranking, rep_field
+from .arabizi import ARTICLE, Reading, fold_latin, has_arabizi_digits, is_latin_word, read_word
+from .fields import VOCABULARY_FIELD, Field, Ranking, rep_field
 from .stem import strip_article
 from .tokenize import WORD_PATTERN
 from .variants import spelling_variants
@@ -429,7 +430,9 @@ class Lexicon(Protocol):
         ...
 
 
-_MEMO_LIMIT = 50_000  # close-spelling lookups remembered per index generation
+_MEMO_LIMIT = 50_000  # close-spelling and Arabizi lookups remembered per index generation
+#: The Arabic article as Arabizi writes it apart from its word (el 7ekouma, al-9adam).
+_ARTICLES = frozenset({"el", "al", "il", "l"})
 #: A word's term and its close spellings' terms have at least this many
 #: letters: three-letter stems are too often other words (كرو, كور for
 #: كورونا; بيوت for بوتين, whose stem is بوت).
@@ -496,6 +499,9 @@ class Plan:
     items: tuple[PlanItem, ...]
     coordination: float = 0.0
     warnings: tuple[str, ...] = ()
+    #: Arabizi words and how they were read: (the Latin words as typed, an
+    #: article before them included; their Arabic readings, best first).
+    readings: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -524,6 +530,7 @@ def build_plan(
     ranking: Ranking,
     search_fields: list[str],
     lexicon: Lexicon | None = None,
+    arabizi: bool = True,
 ) -> Plan:
     """Parse ``query`` once and turn it into a :class:`Plan` over ``search_fields``.
 
@@ -537,6 +544,12 @@ def build_plan(
     ``ranking.near_weight``), and its root is only a match when the word
     itself occurs in the index (``ranking.root_match``).
 
+    With a ``lexicon`` and ``arabizi``, a Latin word the index does not know,
+    or one holding Arabizi digits (``7ekouma``), is also read as Arabic
+    (:mod:`arsearch.arabizi`): its readings that occur in the index are
+    searched as close spellings, and listed in :attr:`Plan.readings`. An
+    article typed apart (``el 7ekouma``) is read with the word after it.
+
     >>> from arsearch.fields import DEFAULT_FIELDS, Ranking
     >>> plan = build_plan("المكتبات", DEFAULT_FIELDS, Analyzer(), Ranking(), ["title", "body"])
     >>> [(r.field, r.term, r.weight) for r in plan.items[0].refs]
@@ -544,14 +557,20 @@ def build_plan(
     """
     warnings: list[str] = []
     clauses = parse_query(query, fields, warnings, ranking.operator)
-    return _Planner(fields, analyzer, ranking, search_fields, lexicon).plan(clauses, tuple(warnings))
+    return _Planner(fields, analyzer, ranking, search_fields, lexicon, arabizi).plan(clauses, tuple(warnings))
 
 
 class _Planner:
     """Turns parsed clauses into plan items (one planner per query)."""
 
     def __init__(
-        self, fields: dict[str, Field], analyzer: Analyzer, ranking: Ranking, search_fields: list[str], lexicon: Lexicon | None
+        self,
+        fields: dict[str, Field],
+        analyzer: Analyzer,
+        ranking: Ranking,
+        search_fields: list[str],
+        lexicon: Lexicon | None,
+        arabizi: bool = True,
     ) -> None:
         self.fields = fields
         self.analyzer = analyzer
@@ -561,6 +580,9 @@ class _Planner:
         self.reps = [(s, w, *analyzer.for_representation(s)) for s, w in ranking.representations]
         self.all_text = {n for n, f in fields.items() if f.kind == "text"}
         self.keep_stops = False
+        self.arabizi = arabizi and lexicon is not None
+        self.readings: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.bonus_terms: dict[str, str] = {}  # an Arabizi word's best reading's term (phrase/proximity bonuses)
 
     def plan(self, clauses: list[Clause], warnings: tuple[str, ...]) -> Plan:
         self.keep_stops = only_stopwords(clauses, self.analyzer)
@@ -569,7 +591,7 @@ class _Planner:
         text_fields = tuple((n, self.fields[n].boost) for n in self.search_fields if self.fields[n].kind == "text")
         # ranking bonuses over the plain words of the query (top level)
         words = [
-            i.refs[0].term
+            self.bonus_terms.get(i.word, i.refs[0].term)
             for i in items
             if i.kind == "terms" and i.occur != "must_not" and i.refs and self.fields[i.refs[0].field].kind == "text"
         ]
@@ -582,18 +604,108 @@ class _Planner:
                 if a != b:
                     items.append(PlanItem("near", "should", words=(a, b), fields=text_fields,
                                           weight=ranking.proximity, window=ranking.proximity_window, bonus=True))
-        return Plan(tuple(items), ranking.coordination, warnings)
+        readings = tuple((k, v) for k, v in self.readings.items())
+        return Plan(tuple(items), ranking.coordination, warnings, readings)
 
     def targets(self, field: str | None) -> list[str]:
         return [field] if field is not None else self.search_fields
 
     def items(self, clauses: list[Clause] | tuple[Clause, ...]) -> list[PlanItem]:
         out: list[PlanItem] = []
-        for c in clauses:
+        article: Clause | None = None
+        for k, c in enumerate(clauses):
+            if article is not None:  # an article typed apart: read with this word
+                out.extend(self.clause(c, article.text))
+                article = None
+                continue
+            nxt = clauses[k + 1] if k + 1 < len(clauses) else None
+            if nxt is not None and self._article_before(c, nxt):
+                article = c
+                continue
             out.extend(self.clause(c))
         return out
 
-    def clause(self, c: Clause) -> list[PlanItem]:
+    def _article_before(self, c: Clause, nxt: Clause) -> bool:
+        """Whether word clause ``c`` is an Arabizi article (el, al) before an Arabizi word ``nxt``."""
+        if not self.arabizi or c.kind != "word" or nxt.kind != "word" or fold_latin(c.text) not in _ARTICLES:
+            return False
+        if (c.occur, c.field, c.boost) != (nxt.occur, nxt.field, nxt.boost):
+            return False
+        words = WORD_PATTERN.findall(nxt.text)
+        return bool(words) and bool(self.read(words[0], self.targets(nxt.field)))
+
+    def read(self, word: str, names: list[str]) -> tuple[Reading, ...]:
+        """The Arabic readings of a Latin query ``word`` in the index (none for
+        a word the index knows as it is, unless it has Arabizi digits)."""
+        lexicon = self.lexicon
+        if not self.arabizi or lexicon is None or not is_latin_word(word):
+            return ()
+        text_names = [n for n in names if self.fields[n].kind == "text"]
+        if not text_names:
+            return ()
+        e = self.analyzer.entry(word)
+        if e is not None and not has_arabizi_digits(word) and lexicon.has_term(e[0], text_names):
+            return ()  # Google, FIFA: the index's own Latin words
+        key = ("arabizi", fold_latin(word), tuple(text_names), self.analyzer.version)
+        found = lexicon.memo.get(key)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        entry = self.analyzer.entry
+        has_field = getattr(lexicon, "has_field", None)
+        if has_field is not None and has_field(VOCABULARY_FIELD):
+            vocabulary = [VOCABULARY_FIELD]
+
+            def df(arabic: str) -> int:
+                return lexicon.df(VOCABULARY_FIELD, arabic) if lexicon.has_term(arabic, vocabulary) else 0
+        else:  # an index without the words as written: their stems
+
+            def df(arabic: str) -> int:
+                e = entry(arabic)
+                if e is None or not lexicon.has_term(e[0], text_names):
+                    return 0
+                return max(lexicon.df(n, e[0]) for n in text_names)
+
+        def is_stop(arabic: str) -> bool:
+            e = entry(arabic)
+            return e is None or e[1]
+
+        found = tuple(read_word(word, df, normalize=self.analyzer.normalize, is_stopword=is_stop, documents=lexicon.n))
+        if len(lexicon.memo) >= _MEMO_LIMIT:
+            lexicon.memo.clear()
+        lexicon.memo[key] = found
+        return found
+
+    def arabizi_item(
+        self, c: Clause, word: str, refs: tuple[TermRef, ...], readings: tuple[Reading, ...], names: list[str],
+        article: str | None,
+    ) -> PlanItem:
+        """The item of an Arabizi word: its own refs, and its readings' terms as close spellings
+        (for an excluded word, as its own terms: the readings are excluded too)."""
+        fields = self.fields
+        text_names = [n for n in names if fields[n].kind == "text"]
+        out = list(refs)
+        terms: list[str] = []
+        for reading in readings:
+            e = self.analyzer.entry(reading.normalized)
+            if e is None or e[0] in terms or any(r.term == e[0] for r in refs):
+                continue
+            terms.append(e[0])
+            scale = 1.0 if len(terms) == 1 else 0.5  # the best reading first
+            how: How = "stem" if c.occur == "must_not" else "near"
+            out.extend(
+                TermRef(n, e[0], fields[n].boost * c.boost * self.ranking.near_weight * scale, how=how) for n in text_names
+            )
+        typed = (article, word) if article else (word,)
+        shown = tuple(ARTICLE + r.arabic if article and not r.arabic.startswith(ARTICLE) else r.arabic for r in readings)
+        self.readings[typed] = shown
+        if terms:
+            self.bonus_terms.setdefault(word, terms[0])
+        if c.occur == "must":  # required: a reading is enough (a required word alone matches its own term only)
+            inner = PlanItem("terms", "should", refs=tuple(out), word=word)
+            return PlanItem("group", "must", children=(inner,), word=word)
+        return PlanItem("terms", c.occur, refs=tuple(out), word=word)
+
+    def clause(self, c: Clause, article: str | None = None) -> list[PlanItem]:
         fields, analyzer = self.fields, self.analyzer
         names = self.targets(c.field)
         text_fields = tuple((n, fields[n].boost * c.boost) for n in names if fields[n].kind == "text")
@@ -616,13 +728,22 @@ class _Planner:
                 return [PlanItem("phrase", c.occur, words=words, fields=text_fields, slop=c.slop, word=c.text)]
             # a one-word phrase is that word
         out: list[PlanItem] = []
-        for w in WORD_PATTERN.findall(c.text):
+        words = WORD_PATTERN.findall(c.text)
+        for k, w in enumerate(words):
+            readings = self.read(w, names) if c.kind == "word" else ()
+            if not readings and c.kind == "word" and fold_latin(w) in _ARTICLES and k + 1 < len(words):
+                if self.read(words[k + 1], names):  # el-7ekouma: the article of the next word
+                    article = w
+                    continue
             e = analyzer.entry(w)
             if e is None or (e[1] and not (self.keep_stops or c.kind == "phrase" or c.occur == "must_not")):
                 continue
             refs = self.word_refs(w, e, names, c.boost)
-            if refs:
+            if readings:
+                out.append(self.arabizi_item(c, w, refs, readings, names, article))
+            elif refs:
                 out.append(PlanItem("terms", c.occur, refs=refs, word=w))
+            article = None
         return out
 
     def word_refs(self, word: str, entry: tuple[str, bool], names: list[str], boost: float) -> tuple[TermRef, ...]:

@@ -171,6 +171,7 @@ ENGINE_INDEPENDENT = {
     "test_cli",
     "test_precision",
     "test_memory",
+    "test_arabizi",
 }
 
 
