@@ -9,11 +9,12 @@ index time, where it was checked against Lucene's classes.
 
 How arsearch's ranking maps to the DSL:
 
-* a word: a ``bool`` whose ``must`` is the word's matching terms (its light
-  stem in each text field, weighted by the field boost; its root; its close
-  spellings) and whose ``should`` holds the terms that only add score (the
-  character n-grams, each weighted by the representation weight times its
-  count in the word). BM25 per field with arsearch's ``k1``/``b`` (set in
+* a word: its matching terms (its light stem in each text field, weighted
+  by the field boost; its root; its close spellings) decide the hits, in a
+  ``bool`` under ``must``; the terms that only add score (the character
+  n-grams, each weighted by the representation weight times its count in
+  the word) sit in the ``should`` beside it, so a hit scores every one it
+  holds, as in arsearch. BM25 per field with arsearch's ``k1``/``b`` (set in
   the index's similarity); the clause scores add up, as in arsearch.
 * ``+word`` / ``-word`` / ``AND`` / ``NOT`` / groups: ``must`` / ``must_not``
   / nested ``bool``, matched by the word's own stem as in arsearch.
@@ -36,7 +37,7 @@ What differs from local search (see README, "Scaling out"):
 
 Example:
     >>> body = search_body("المكتبات")
-    >>> body["query"]["bool"]["should"][0]["bool"]["must"][0]["bool"]["should"][:2]
+    >>> body["query"]["bool"]["must"][0]["bool"]["should"][0]["bool"]["should"][:2]
     [{'term': {'title': {'value': 'مكتب', 'boost': 0.5}}}, {'term': {'body': {'value': 'مكتب', 'boost': 1.0}}}]
 """
 
@@ -107,29 +108,31 @@ class _Writer:
             return self.combine(item.children)
         raise ValueError(f"unknown plan item {item.kind!r}")  # pragma: no cover
 
-    def clause(self, item: PlanItem) -> dict[str, Any]:
-        """``item`` as a clause: its matcher, plus the terms that only score."""
-        strict = item.occur != "should"
-        match = self.matcher(item, strict)
+    def extras(self, item: PlanItem) -> list[dict[str, Any]]:
+        """The terms of ``item`` that add score without making a match."""
         if item.kind != "terms":
-            return match
-        extra = [_term(r) for r in item.refs if self.kept(r) and not (r.how == "stem" if strict else r.matches)]
-        if not extra:
-            return {"bool": {"must": [match]}}
-        return {"bool": {"must": [match], "should": extra}}
+            return []
+        strict = item.occur != "should"
+        return [_term(r) for r in item.refs if self.kept(r) and not (r.how == "stem" if strict else r.matches)]
 
     def combine(self, items: Sequence[PlanItem]) -> dict[str, Any]:
+        """Items combined like a query: the matchers decide the hits (and
+        score), and every score-only term a hit holds adds its score, whether
+        or not its word matched (as arsearch sums all the refs a hit has)."""
         bool_: dict[str, list[dict[str, Any]]] = {}
+        extras: list[dict[str, Any]] = []
         for item in items:
             if item.bonus:
                 continue
             if item.occur == "must_not":
                 bool_.setdefault("must_not", []).append(self.matcher(item, strict=True))
-            else:
-                bool_.setdefault(item.occur, []).append(self.clause(item))
+                continue
+            bool_.setdefault(item.occur, []).append(self.matcher(item, strict=item.occur != "should"))
+            extras.extend(self.extras(item))
         if not bool_.get("must") and not bool_.get("should"):
             bool_.setdefault("must", []).append({"match_all": {}})  # only exclusions: a group "NOT a"
-        return {"bool": bool_}
+        core = {"bool": bool_}
+        return {"bool": {"must": [core], "should": extras}} if extras else core
 
 
 def plan_to_dsl(plan: Plan, lexicon: Lexicon | None = None) -> dict[str, Any]:
@@ -167,7 +170,8 @@ def search_body(
     document-frequency limits; ``search_fields`` restricts the text fields.
 
     >>> body = search_body("تونس -الجزائر", size=5)
-    >>> body["size"], list(body["query"]["bool"])
+    >>> core = body["query"]["bool"]["must"][0]["bool"]  # beside it, "should": the n-grams
+    >>> body["size"], list(core)
     (5, ['should', 'must_not'])
     """
     fields_ = resolve_fields(fields if fields is not None else DEFAULT_FIELDS)
