@@ -155,9 +155,12 @@ def golden_strings() -> list[str]:
     return sorted(set(out))
 
 
+_ANALYZER = Analyzer()
+
+
 def expected(analyzer: str, word: str) -> list[str]:
     """arsearch's terms for one surface word under the named field analyzer."""
-    a = Analyzer()
+    a = _ANALYZER
     if analyzer == "arsearch_light":
         e = a.entry(word)
         return [] if e is None else [e[0]]
