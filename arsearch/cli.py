@@ -341,6 +341,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("index_dir", metavar="INDEX_DIR")
     p.set_defaults(func=cmd_unlock)
+
+    from .opensearch.cli import add_export_parser
+
+    add_export_parser(sub, fmt)
     return parser
 
 

@@ -547,6 +547,17 @@ class Index:
         with self._lock:
             return self._reader().document(doc_id)
 
+    def documents(self) -> list[dict[str, Any]]:
+        """The stored fields of every document (``arsearch export --from``).
+
+        >>> ix = Index.memory()
+        >>> ix.add({"id": "1", "title": "", "body": "نص"}); ix.commit()
+        >>> [(d["id"], d["body"]) for d in ix.documents()]
+        [('1', 'نص')]
+        """
+        with self._lock:
+            return self._reader().documents()
+
     def search(
         self,
         query: str,

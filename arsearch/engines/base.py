@@ -60,6 +60,9 @@ class Reader(Protocol):
     def document(self, doc_id: str) -> dict[str, Any] | None:
         """The stored fields of the live document with this id, or None."""
 
+    def documents(self) -> list[dict[str, Any]]:
+        """The stored fields of every live document (with ``id``)."""
+
     def doc_count(self) -> int:
         """Live documents."""
 

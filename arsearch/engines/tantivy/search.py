@@ -244,6 +244,10 @@ class TantivyReader:
         found = self.searcher.search(Q.term_query(self._schema, "id", doc_id, index_option="basic"), 1, count=False).hits
         return self.stored(found[0][1]) if found else None
 
+    def documents(self) -> list[dict[str, Any]]:
+        hits = self.searcher.search(tantivy.Query.all_query(), max(self.n, 1), count=False).hits
+        return [self.stored(address) for _score, address in hits]
+
     def doc_count(self) -> int:
         return self.n
 

@@ -538,6 +538,10 @@ class Engine:
         return dict(found) if found is not None else None
 
     @_damage_is_an_error
+    def documents(self) -> list[dict[str, Any]]:
+        return [dict(fields) for fields in self.searcher.all_stored_fields()]
+
+    @_damage_is_an_error
     def doc_count(self) -> int:
         return int(self.searcher.doc_count())
 
