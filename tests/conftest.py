@@ -170,6 +170,8 @@ ENGINE_INDEPENDENT = {
     "test_fuzz",
     "test_cli",
     "test_precision",
+    "test_search_options",
+    "test_cli_search",
 }
 
 
