@@ -12,10 +12,13 @@ the benchmark queries (``benchmarks/queries_news.txt``), one searcher reused:
 * ``sort -length``: ``sort="-length"`` (a numeric field, over all the hits);
 * ``sort source``: ``sort="source"`` (a keyword field: many ties, ordered by score).
 
-One warm-up pass (the first facet or keyword sort on a reader also reads the
-keyword field's values once: timed apart as "keyword values"), then
-``--passes`` timed passes pooled. The machine's 1-minute load average is
-recorded before and after.
+The variants are interleaved: each query runs all five in turn (the order
+rotating), one warm-up pass then ``--passes`` timed passes, so that a shared
+machine's changing load weighs on every variant alike; wall and CPU times
+are reported (CPU time suffers less from other processes). The first facet
+or keyword sort on a reader also reads the keyword field's values once:
+timed apart as "keyword values". The machine's 1-minute load average is
+recorded after each pass (the table shows its range).
 
 Usage:
     python benchmarks/bench_facets.py [--data DIR] [--limit N] [--engines whoosh,tantivy]
@@ -28,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -37,8 +41,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_search import load_queries, machine_info, time_queries  # noqa: E402
-from common import RESULTS, add_data_arg, iter_news  # noqa: E402
+from bench_search import load_queries, machine_info  # noqa: E402
+from common import RESULTS, add_data_arg, iter_news, pct  # noqa: E402
 
 
 def _load() -> float:
@@ -76,25 +80,49 @@ def bench(ix: Any, queries: Sequence[str], passes: int) -> dict[str, Any]:
     t = time.perf_counter()
     reader.keyword_values("source")
     out: dict[str, Any] = {"keyword_values_ms": (time.perf_counter() - t) * 1000}
-    for name, run in rows.items():
-        load = _load()
-        out[name] = {**time_queries(run, queries, passes), "load_before": load, "load_after": _load()}
+    # Interleaved: each query runs every variant in turn (the order rotating), so that a
+    # shared machine's changing load weighs on every variant alike.
+    names = list(rows)
+    wall: dict[str, list[float]] = {n: [] for n in names}
+    cpu: dict[str, list[float]] = {n: [] for n in names}
+    hits: dict[str, list[int]] = {n: [] for n in names}
+    loads = [_load()]
+    for p in range(passes + 1):  # pass 0: warm-up, not timed
+        for i, q in enumerate(queries):
+            for j in range(len(names)):
+                name = names[(i + j) % len(names)]
+                c0, t0 = time.process_time(), time.perf_counter()
+                total = rows[name](q)
+                t1, c1 = time.perf_counter(), time.process_time()
+                if p:
+                    wall[name].append((t1 - t0) * 1000)
+                    cpu[name].append((c1 - c0) * 1000)
+                else:
+                    hits[name].append(total)
+        loads.append(_load())
+    for name in names:
+        out[name] = {
+            "p50_ms": pct(wall[name], 50), "p95_ms": pct(wall[name], 95), "mean_ms": statistics.fmean(wall[name]),
+            "cpu_p50_ms": pct(cpu[name], 50), "cpu_p95_ms": pct(cpu[name], 95), "samples": len(wall[name]),
+            "mean_hits": statistics.fmean(hits[name]), "load_before": loads[0], "load_after": loads[-1], "loads": loads,
+        }
     return out
 
 
 def table(results: dict[str, Any]) -> str:
     lines = [
-        "| engine | docs | query | p50 ms | p95 ms | mean hits | load (1 min) |",
-        "|---|---|---|---|---|---|---|",
+        "| engine | docs | query | p50 ms | p95 ms | CPU p50 ms | CPU p95 ms | mean hits | load (1 min) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for engine, r in results["engines"].items():
         for name in ("plain", "facet", "facet only", "sort -length", "sort source"):
             row = r["times"][name]
             lines.append(
                 f"| {engine} | {r['docs']:,} | {name} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | "
-                f"{row['mean_hits']:.0f} | {row['load_before']:.1f}–{row['load_after']:.1f} |"
+                f"{row['cpu_p50_ms']:.1f} | {row['cpu_p95_ms']:.1f} | {row['mean_hits']:.0f} | "
+                f"{min(row['loads']):.1f}–{max(row['loads']):.1f} |"
             )
-        lines.append(f"| {engine} | | keyword values (once per reader) | {r['times']['keyword_values_ms']:.1f} | | | |")
+        lines.append(f"| {engine} | | keyword values (once per reader) | {r['times']['keyword_values_ms']:.1f} | | | | | |")
     return "\n".join(lines)
 
 

@@ -67,6 +67,7 @@ class TantivyReader:
         self.memo: dict[Any, Any] = {}
         self._df: dict[tuple[str, str], int] = {}
         self._keywords: dict[str, tuple[list[str], dict[int, tuple[np.ndarray, np.ndarray]]]] = {}
+        self._extremes: dict[tuple[str, bool, int], np.ndarray] = {}
         self._last_all: tuple[Any, tuple[np.ndarray, np.ndarray, np.ndarray, list[Any]]] | None = None
 
     # -- the term dictionary ------------------------------------------------------------
@@ -276,15 +277,11 @@ class TantivyReader:
         is the sort's order (negated when descending)."""
         n = len(addrs)
         if key.kind == "keyword":
-            terms, per_segment = self.keyword_values(key.field)
-            fill = -1 if key.descending else len(terms)
+            fill = -1 if key.descending else np.iinfo(np.int64).max
             best = np.full(n, fill, dtype=np.int64)
             for seg in np.unique(segs).tolist():
                 at = np.flatnonzero(segs == seg)
-                kw_docs, ords = per_segment.get(seg, (np.empty(0, np.int64), np.empty(0, np.int64)))
-                size = int(max(docs[at].max(), kw_docs.max() if len(kw_docs) else 0)) + 1
-                per_doc = np.full(size, fill, dtype=np.int64)
-                (np.maximum if key.descending else np.minimum).at(per_doc, kw_docs, ords)
+                per_doc = self._keyword_extremes(key.field, key.descending, seg, int(docs[at].max()) + 1)
                 best[at] = per_doc[docs[at]]
             missing = best == fill
             values = -best if key.descending else best
@@ -302,6 +299,21 @@ class TantivyReader:
         ranks = np.unique(values, return_inverse=True)[1].reshape(-1).astype(np.float64)  # exact order
         ranks[missing] = 0.0
         return (-ranks if key.descending else ranks), missing
+
+    def _keyword_extremes(self, field: str, descending: bool, segment: int, size: int) -> np.ndarray:
+        """Per document of a segment (at least ``size`` of them): its largest
+        (``descending``) or smallest keyword term ordinal, or -1 / the int64
+        maximum for none; made once per reader."""
+        key = (field, descending, segment)
+        per_doc = self._extremes.get(key)
+        if per_doc is None or len(per_doc) < size:
+            _terms, per_segment = self.keyword_values(field)
+            kw_docs, ords = per_segment.get(segment, (np.empty(0, np.int64), np.empty(0, np.int64)))
+            fill = -1 if descending else np.iinfo(np.int64).max
+            per_doc = np.full(max(size, int(kw_docs.max()) + 1 if len(kw_docs) else 0), fill, dtype=np.int64)
+            (np.maximum if descending else np.minimum).at(per_doc, kw_docs, ords)
+            self._extremes[key] = per_doc
+        return per_doc
 
     def keyword_values(self, field: str) -> tuple[list[str], dict[int, tuple[np.ndarray, np.ndarray]]]:
         """A keyword field's values: (its terms, sorted; per segment, the

@@ -65,7 +65,7 @@ class _Segment:
         self.offset = offset
         self.size = reader.doc_count_all()
         self.lengths: dict[str, np.ndarray] = {}
-        self.columns: dict[str, np.ndarray] = {}
+        self.columns: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         terms = getattr(reader, "_terms", None)  # W3TermsReader: field numbers and the term hash table
         fieldmap, table = getattr(terms, "_fieldmap", None), getattr(terms, "_tindex", None)
         self.term_lookup: tuple[dict[str, int], Any] | None = (fieldmap, table) if fieldmap is not None and table is not None else None
@@ -321,6 +321,7 @@ class Engine:
         self._df: dict[tuple[str, str], int] = {}
         self.memo: dict[Any, Any] = {}  # the query planner's lookups for this generation (see query.Lexicon)
         self._keywords: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
+        self._sort_columns: dict[tuple[str, bool | None], tuple[np.ndarray, np.ndarray]] = {}
         self._last_run: tuple[Any, tuple[np.ndarray, np.ndarray]] | None = None
         self._cached = 0  # postings held by the cache
         self._cache: OrderedDict[tuple[str, str, bool], list[tuple[int, np.ndarray, np.ndarray, list[bytes] | None]]] = (
@@ -577,24 +578,32 @@ class Engine:
     def _sort_values(self, key: SortKey, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(sort values, missing) for ``docs``: ascending order of the values
         is the sort's order (negated when descending)."""
-        if key.kind == "keyword":
-            _terms, kw_docs, ords = self.keyword_values(key.field)
-            if key.descending:  # a document's largest value, negated
-                best = np.full(self.n, -1, dtype=np.int64)
-                np.maximum.at(best, kw_docs, ords)
-                values = -best[docs].astype(np.float64)
-                return values, best[docs] < 0
-            sentinel = np.iinfo(np.int64).max
-            least = np.full(self.n, sentinel, dtype=np.int64)
-            np.minimum.at(least, kw_docs, ords)
-            return least[docs].astype(np.float64), least[docs] == sentinel
-        if not self.segments:
-            return np.zeros(len(docs)), np.ones(len(docs), dtype=bool)
-        columns = [seg.column(key.field) for seg in self.segments]
-        values = np.concatenate([v for v, _ in columns])[docs]
-        missing = np.concatenate([m for _, m in columns])[docs]
-        ranks = np.unique(values, return_inverse=True)[1].reshape(-1).astype(np.float64)  # exact order, any dtype
-        return (-ranks if key.descending else ranks), missing
+        values, missing = self._sort_column(key)
+        values, missing = values[docs], missing[docs]
+        if key.kind != "keyword":
+            values = np.unique(values, return_inverse=True)[1].reshape(-1).astype(np.float64)  # exact order, any dtype
+        return (-values if key.descending else values), missing
+
+    def _sort_column(self, key: SortKey) -> tuple[np.ndarray, np.ndarray]:
+        """(a value per docnum, missing per docnum) for a sort, made once per
+        reader: a keyword's smallest (ascending) or largest (descending) term
+        ordinal; a number's or date's column value."""
+        cache_key = (key.field, key.descending if key.kind == "keyword" else None)
+        cached = self._sort_columns.get(cache_key)
+        if cached is None:
+            if key.kind == "keyword":
+                _terms, kw_docs, ords = self.keyword_values(key.field)
+                fill = -1 if key.descending else np.iinfo(np.int64).max
+                per_doc = np.full(self.n, fill, dtype=np.int64)
+                (np.maximum if key.descending else np.minimum).at(per_doc, kw_docs, ords)
+                cached = (per_doc.astype(np.float64), per_doc == fill)
+            elif self.segments:
+                columns = [seg.column(key.field) for seg in self.segments]
+                cached = (np.concatenate([v for v, _ in columns]), np.concatenate([m for _, m in columns]))
+            else:
+                cached = (np.zeros(0), np.ones(0, dtype=bool))
+            self._sort_columns[cache_key] = cached
+        return cached
 
     @_damage_is_an_error
     def keyword_values(self, field: str) -> tuple[list[str], np.ndarray, np.ndarray]:
