@@ -68,6 +68,8 @@ class TantivyReader:
         self._df: dict[tuple[str, str], int] = {}
         self._keywords: dict[str, tuple[list[str], dict[int, tuple[np.ndarray, np.ndarray]]]] = {}
         self._extremes: dict[tuple[str, bool, int], np.ndarray] = {}
+        self._not_fast: set[str] = set()  # keyword fields without a fast column (older indexes)
+        self._term_counts: dict[str, int] = {}
         self._last_all: tuple[Any, tuple[np.ndarray, np.ndarray, np.ndarray, list[Any]]] | None = None
 
     # -- the term dictionary ------------------------------------------------------------
@@ -315,6 +317,26 @@ class TantivyReader:
             self._extremes[key] = per_doc
         return per_doc
 
+    def _aggregate(self, query: Any, field: str) -> dict[str, int] | None:
+        """The hits per value of a keyword field, counted by tantivy's terms
+        aggregation over its fast column; None where the field has none (an
+        index built before keyword fields were fast) or the count is not exact."""
+        if field in self._not_fast:
+            return None
+        size = self._term_counts.get(field)
+        if size is None:
+            size = self._term_counts[field] = len(self.searcher.terms_with_prefix(field, "", limit=None))
+        if not size:
+            return {}
+        try:
+            found = self.searcher.aggregate(query, {"v": {"terms": {"field": field, "size": size}}})["v"]
+        except ValueError:  # "not configured as fast field"
+            self._not_fast.add(field)
+            return None
+        if found.get("sum_other_doc_count") or found.get("doc_count_error_upper_bound"):
+            return None  # some values left out: count them in Python
+        return {str(b["key"]): int(b["doc_count"]) for b in found["buckets"] if b["doc_count"]}
+
     def keyword_values(self, field: str) -> tuple[list[str], dict[int, tuple[np.ndarray, np.ndarray]]]:
         """A keyword field's values: (its terms, sorted; per segment, the
         live documents holding each and the term's ordinal), made once per reader."""
@@ -339,9 +361,13 @@ class TantivyReader:
         self, plan: Plan, conditions: Sequence[Condition] | None, fields: Sequence[str]
     ) -> dict[str, dict[str, int]]:
         query, _, _, _ = self._query(plan, conditions)
-        segs, docs, _, _ = self._all(plan, conditions, query)
         out: dict[str, dict[str, int]] = {}
         for field in fields:
+            counted = self._aggregate(query, field)
+            if counted is not None:
+                out[field] = counted
+                continue
+            segs, docs, _, _ = self._all(plan, conditions, query)
             terms, per_segment = self.keyword_values(field)
             counts = np.zeros(len(terms), dtype=np.int64)
             for seg in np.unique(segs).tolist():
