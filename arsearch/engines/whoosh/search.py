@@ -580,14 +580,13 @@ class Engine:
         is the sort's order (negated when descending)."""
         values, missing = self._sort_column(key)
         values, missing = values[docs], missing[docs]
-        if key.kind != "keyword":
-            values = np.unique(values, return_inverse=True)[1].reshape(-1).astype(np.float64)  # exact order, any dtype
         return (-values if key.descending else values), missing
 
     def _sort_column(self, key: SortKey) -> tuple[np.ndarray, np.ndarray]:
         """(a value per docnum, missing per docnum) for a sort, made once per
         reader: a keyword's smallest (ascending) or largest (descending) term
-        ordinal; a number's or date's column value."""
+        ordinal; the rank of a number's or date's column value (exact order,
+        whatever the column's type)."""
         cache_key = (key.field, key.descending if key.kind == "keyword" else None)
         cached = self._sort_columns.get(cache_key)
         if cached is None:
@@ -599,7 +598,9 @@ class Engine:
                 cached = (per_doc.astype(np.float64), per_doc == fill)
             elif self.segments:
                 columns = [seg.column(key.field) for seg in self.segments]
-                cached = (np.concatenate([v for v, _ in columns]), np.concatenate([m for _, m in columns]))
+                values = np.concatenate([v for v, _ in columns])
+                ranks = np.unique(values, return_inverse=True)[1].reshape(-1).astype(np.float64)
+                cached = (ranks, np.concatenate([m for _, m in columns]))
             else:
                 cached = (np.zeros(0), np.ones(0, dtype=bool))
             self._sort_columns[cache_key] = cached
