@@ -21,8 +21,12 @@ the terminal commands.
 from __future__ import annotations
 
 import argparse
+import csv
+import datetime as dt
 import html
+import io
 import json
+import math
 import os
 import shutil
 import sys
@@ -36,7 +40,7 @@ from typing import Any
 from .analysis import Analyzer
 from .errors import ArsearchError, IndexLockedError, IndexNotFoundError, QueryError
 from .engines import DEFAULT_ENGINE, ENGINES, available_engines, file_lock, store_class
-from .fields import Field, Ranking, resolve_fields
+from .fields import ID_FIELD, Field, Ranking, resolve_fields
 from .highlight import FORMATS, NEAR_FORMATS
 from .index import META_FILE, Index
 from .seedcache import seeds_index
@@ -48,6 +52,14 @@ from .terminal import json_printable, printable, printable_except
 __all__ = ["main", "build_parser"]
 
 SNIPPET_FORMATS = ("html", "text", "ansi")
+#: ``search --format``: the snippet formats (human-readable lines) and csv (one row per hit).
+OUTPUT_FORMATS = (*SNIPPET_FORMATS, "csv")
+#: What ``--json`` and ``--format csv`` print of each hit unless ``--show`` says otherwise.
+DEFAULT_SHOW = ("rank", "id", "score", "title", "snippet")
+#: The columns of a hit besides its stored fields: ``title`` and ``snippet`` are highlighted.
+HIT_COLUMNS = ("rank", "id", "score", "title", "snippet", "explain")
+#: Values of a facet listed in text output (``--json`` lists them all).
+FACET_LINES = 20
 #: ``arsearch search``'s exit status when nothing matches (grep's convention: 0 with
 #: hits, 1 with none, 2 on a usage error).
 NO_HITS = 1
@@ -74,6 +86,7 @@ class _Parser(argparse.ArgumentParser):
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     parser = build_parser()
+    argv = _sort_argument(list(sys.argv[1:] if argv is None else argv))
     try:
         args = parser.parse_args(argv)
     except UsageError as e:
@@ -98,6 +111,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(_os_message(e), 1)
     except UnicodeEncodeError as e:
         return _fail(f"cannot print this text in the terminal's encoding {e.encoding!r}; set PYTHONIOENCODING=utf-8", 1)
+
+
+def _sort_argument(argv: list[str]) -> list[str]:
+    """``--sort -year`` as ``--sort=-year``: argparse reads a value starting
+    with '-' as an option, and descending order is written that way."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token == "--":
+            return out + argv[i:]
+        nxt = argv[i + 1] if i + 1 < len(argv) else ""
+        if token == "--sort" and len(nxt) > 1 and nxt[0] == "-" and nxt[1] != "-" and nxt not in SEARCH_SHORT_OPTIONS:
+            out.append(f"--sort={nxt}")
+            i += 2
+            continue
+        out.append(token)
+        i += 1
+    return out
 
 
 def _fail(message: str, status: int) -> int:
@@ -194,8 +226,34 @@ each hit, which query words matched and how.
 
 Arabizi: a Latin word the index does not know, or one with the digits 2 3 5
 6 7 8 9 (el 7ekouma, tounes, ra2is), is also searched as the Arabic words it
-reads as, printed as "searched as: الحكومة" (--explain lists each word's
-readings); --no-arabizi searches Latin words as typed.
+reads as, printed as "searched as: الحكومة" (on stderr with --json and csv;
+--explain lists each word's readings); --no-arabizi searches Latin words as
+typed.
+
+Filters (on the index's keyword, numeric and date fields; see 'arsearch
+stats INDEX_DIR' for its fields), all of which must hold:
+  --filter source=bbc          a keyword value (case-insensitive);
+  --filter source=bbc,cnn      any of these (--filter source=x again adds x)
+  --filter year=2020           a number; --filter year=2010..2020 a range,
+  --filter year=2010..         both ends included, either end open
+  --filter day=2020-01-31      a date (the whole day); ranges as above:
+  --filter day=2020-01-01..2020-06-30T12:00
+  --filter id=DOC_ID           one document
+--sort FIELD (ascending) or --sort -FIELD (descending) orders all the hits
+by a keyword, numeric or date field instead of relevance (the default):
+documents without a value come last; equal values are ordered by score,
+then by index order (the order documents were added, until segments merge).
+--facet FIELD counts, over all the hits, how many hold each value of a
+keyword field (most frequent first).
+
+Output: hits as lines (rank, id, score, the title and a snippet, the query's
+words marked in both); --json prints JSON Lines, one object per hit, with
+the keys --show chooses (default: rank,id,score,title,snippet; also explain,
+and any stored field such as body or source), then, with --facet, one last
+line {"facets": {FIELD: {VALUE: COUNT}}, "total": N}; --format csv prints a
+header row and one row per hit with the same columns. title and snippet are
+marked as with --format text in --json and csv output ([word], {word}), or
+as html with --json --format html.
 
 Without --index the bundled sample corpus is searched; it is indexed once
 into $ARSEARCH_CACHE (default $XDG_CACHE_HOME/arsearch or ~/.cache/arsearch).
@@ -206,7 +264,10 @@ usage error (and 1 on other errors, with a one-line message).
 
 Example:
   arsearch search --index ./ix "تنظيم الدولة" -n 5
-  arsearch search --index ./ix 'title:الدولة "دير الزور"' --json
+  arsearch search --index ./ix 'title:الدولة "دير الزور"' --json --show id,score,title
+  arsearch search -i ./ix "النفط" --filter source=bbc --filter year=2015.. --sort -year
+  arsearch search -i ./ix "النفط" -n 0 --facet source
+  arsearch search -i ./ix "النفط" --format csv --show id,source,title > hits.csv
 """
 
 ANALYZE_EPILOG = """\
@@ -290,14 +351,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--json",
         action="store_true",
-        help="print one JSON object: query, total, offset, hits (snippets as --format, default text)",
+        help="print JSON Lines: one object per hit with the --show keys (marks as --format, default text)",
     )
     p.add_argument(
         "--format",
-        choices=SNIPPET_FORMATS,
-        help="snippet marks: html (<mark>), text ([...]) or ansi (color); default ansi on a terminal, else text",
+        choices=OUTPUT_FORMATS,
+        help="html (<mark>), text ([...]) or ansi (color) marks, or csv rows; default ansi on a terminal, else text",
+    )
+    p.add_argument(
+        "--show",
+        metavar="F1,F2",
+        help=f"what --json and csv print of each hit (default {','.join(DEFAULT_SHOW)}; also explain and stored fields)",
     )
     p.add_argument("--fields", metavar="F1,F2", help="search only these text fields (e.g. title,body)")
+    p.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="keep hits whose keyword, numeric or date FIELD has VALUE, or lies in LOW..HIGH (repeatable)",
+    )
+    p.add_argument("--sort", metavar="[-]FIELD", help="order by a keyword, numeric or date field (-FIELD: descending)")
+    p.add_argument(
+        "--facet", action="append", default=[], metavar="FIELD", help="count the hits per value of a keyword field (repeatable)"
+    )
     p.add_argument("--explain", action="store_true", help="show, for each hit, which query words matched and how")
     p.add_argument(
         "--no-arabizi",
@@ -539,7 +616,14 @@ def cmd_unlock(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    fmt = args.format or ("text" if args.json else _default_format(sys.stdout))
+    if args.json and args.format == "csv":
+        raise UsageError("choose one of --json and --format csv (see 'arsearch search --help')")
+    table = "json" if args.json else "csv" if args.format == "csv" else None
+    if args.show is not None and table is None:
+        raise UsageError("--show chooses what --json and --format csv print; add one of them")
+    if args.facet and table == "csv":
+        raise UsageError("--facet prints with text or --json output, not --format csv")
+    fmt = "text" if args.format in (None, "csv") and table else (args.format or _default_format(sys.stdout))
     fields = None
     if args.fields is not None:
         fields = [f.strip() for f in args.fields.split(",") if f.strip()]
@@ -548,28 +632,38 @@ def cmd_search(args: argparse.Namespace) -> int:
     query = " ".join(args.query)
     ix = Index.open(args.index) if args.index else seeds_index()
     try:
+        show = _show_columns(args.show, ix.fields, args.explain) if table else ()
+        flt = _parse_filters(args.filter, ix.fields)
         results = ix.search(
-            query, limit=args.limit, offset=args.offset, fields=fields, snippet_format=fmt, arabizi=args.arabizi
+            query, limit=args.limit, offset=args.offset, fields=fields, filter=flt, sort=args.sort,
+            facets=args.facet or None, snippet_format=fmt, arabizi=args.arabizi,
         )
-        suggestion = results.suggestion if args.json or results.total < SUGGEST_BELOW else None
+        suggestion = results.suggestion if results.total < SUGGEST_BELOW else None
     finally:
         ix.close()
     out = sys.stdout
     for warning in results.warnings:
         _stderr_line(f"{PROG}: warning: {warning}")
-    if args.json:
-        payload = {
-            "query": results.query,
-            "total": results.total,
-            "offset": results.offset,
-            "warnings": list(results.warnings),
-            "suggestion": suggestion,
-            "searched_as": results.searched_as,
-            "read_as": {word: list(readings) for word, readings in results.read_as.items()},
-            "hits": [_hit_json(hit, args.explain) for hit in results],
-        }
-        print(json_printable(json.dumps(payload, ensure_ascii=False)), file=out)
-        return 0 if results.total else NO_HITS
+    status = 0 if results.total else NO_HITS
+    if table:
+        if results.searched_as is not None:
+            _stderr_line(f"{PROG}: searched as: {one_line(results.searched_as)}")
+        if suggestion:
+            _stderr_line(f"{PROG}: did you mean: {one_line(suggestion)}")
+        rows = [_hit_row(hit, show) for hit in results]
+        if table == "csv":
+            buf = io.StringIO()
+            writer = csv.writer(buf, lineterminator="\n")
+            writer.writerow(show)
+            writer.writerows([[_csv_cell(row[c]) for c in show] for row in rows])
+            print(printable(buf.getvalue()), end="", file=out)
+        else:
+            for row in rows:
+                print(json_printable(json.dumps(row, ensure_ascii=False)), file=out)
+            if args.facet:
+                line = {"facets": results.facets, "total": results.total}
+                print(json_printable(json.dumps(line, ensure_ascii=False)), file=out)
+        return status
     if results.searched_as is not None:
         print(f"searched as: {printable(one_line(results.searched_as))}", file=out)
         if args.explain:
@@ -585,6 +679,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             print(f"{_plural(results.total, 'result')} for {_quote(query)}", file=out)
         else:
             print(f"no results at offset {results.offset} ({_plural(results.total, 'result')} in all)", file=out)
+        _print_facets(results.facets, results.total, fmt, out)
         return 0
     print(_header(results.total, results.offset, len(results.hits), query, results.elapsed_ms), file=out)
     ansi = fmt == "ansi"
@@ -599,14 +694,147 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"{BOLD}{line}{RESET}  {DIM}{score}{RESET}" if ansi else f"{line}  {score}", file=out)
         title = _marked_line(hit.title, fmt)
         if title.strip():
-            print(f"{indent}{BOLD}{title}{RESET}" if ansi else f"{indent}{title}", file=out)
+            # a mark ends with a reset: the rest of the title is bold again
+            print(f"{indent}{BOLD}{title.replace(RESET, RESET + BOLD)}{RESET}" if ansi else f"{indent}{title}", file=out)
         snippet = _marked_line(hit.snippet, fmt)
         if snippet:
             print(f"{indent}{snippet}", file=out)
         for line in _explain_lines(hit.explain()) if args.explain else []:
             line = printable(one_line(line))
             print(f"{indent}{DIM}{line}{RESET}" if ansi else f"{indent}{line}", file=out)
+    _print_facets(results.facets, results.total, fmt, out)
     return 0
+
+
+def _print_facets(facets: dict[str, dict[str, int]], total: int, fmt: str, out: Any) -> None:
+    """Each facet: a heading, then its most frequent values with their counts, aligned."""
+    for name, counts in facets.items():
+        print(file=out)
+        print(printable(f"{name}: {len(counts):,} value{'' if len(counts) == 1 else 's'} in {_plural(total, 'hit')}"), file=out)
+        shown = list(counts.items())[:FACET_LINES]
+        rows = [[printable(one_line(html.escape(v) if fmt == "html" else v)), f"{c:,}"] for v, c in shown]
+        for line in _columns(rows, right=(1,)) if rows else []:
+            print(f"  {line}", file=out)
+        if len(counts) > len(shown):
+            print(f"  … {len(counts) - len(shown):,} more (--json lists them all)", file=out)
+
+
+def _show_columns(show: str | None, fields: dict[str, Field], explain: bool) -> tuple[str, ...]:
+    """The columns ``--show`` names (checked against the hit's columns and the index's stored fields)."""
+    if show is None:
+        return (*DEFAULT_SHOW, *(("explain",) if explain else ()))
+    names = [n.strip() for n in show.split(",") if n.strip()]
+    stored = [n for n, f in fields.items() if f.stored and n not in HIT_COLUMNS]
+    if not names:
+        raise UsageError(f"--show needs column names, e.g. --show {','.join(DEFAULT_SHOW)}")
+    for name in names:
+        if name not in HIT_COLUMNS and name not in stored:
+            raise UsageError(f"--show: unknown column {name!r}; choose from {', '.join([*HIT_COLUMNS, *stored])}")
+    if explain and "explain" not in names:
+        names.append("explain")
+    return tuple(dict.fromkeys(names))
+
+
+def _hit_row(hit: Any, show: Sequence[str]) -> dict[str, Any]:
+    """The ``show`` columns of a hit: its rank, id, score, marked title and
+    snippet, explanation, or a stored field (dates in ISO 8601)."""
+    row: dict[str, Any] = {}
+    for name in show:
+        if name == "rank":
+            row[name] = hit.rank
+        elif name == ID_FIELD:
+            row[name] = hit.id
+        elif name == "score":
+            row[name] = round(hit.score, 4)
+        elif name == "title":
+            row[name] = hit.title
+        elif name == "snippet":
+            row[name] = hit.snippet
+        elif name == "explain":
+            row[name] = [{"word": m.word, "how": m.how, "field": m.field, "text": m.text} for m in hit.explain()]
+        else:
+            value = hit.fields.get(name)
+            row[name] = value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
+    return row
+
+
+def _csv_cell(value: Any) -> Any:
+    """A CSV cell: lists (an explanation) as JSON, None as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+#: Short options of ``search`` that ``--sort -X`` must not swallow as a descending field.
+SEARCH_SHORT_OPTIONS = ("-n", "-i", "-h")
+
+
+def _parse_filters(specs: Sequence[str], fields: dict[str, Field]) -> dict[str, Any] | None:
+    """``--filter FIELD=VALUE`` and ``FIELD=LOW..HIGH`` options as an
+    :meth:`Index.search` filter, read by the kind of each field."""
+    out: dict[str, Any] = {}
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        name = name.strip()
+        filterable = ", ".join(
+            [ID_FIELD, *(f"{n} ({f.kind})" for n, f in fields.items() if f.kind in ("keyword", "numeric", "date"))]
+        )
+        if not sep or not name:
+            raise UsageError(f"--filter {spec!r}: expected FIELD=VALUE or FIELD=LOW..HIGH (fields: {filterable})")
+        kind = "id" if name == ID_FIELD else fields[name].kind if name in fields else None
+        if kind is None:
+            raise UsageError(f"--filter {spec!r}: this index has no field {name!r} (filterable: {filterable})")
+        if kind == "text":
+            raise UsageError(
+                f"--filter {spec!r}: {name!r} is a text field: search it in the query ({name}:word); "
+                f"--filter takes {filterable}"
+            )
+        if kind in ("id", "keyword"):
+            values = [value] if kind == "id" else [v.strip() for v in value.split(",") if v.strip()]
+            if not values or not value.strip():
+                raise UsageError(f"--filter {spec!r}: give a value, e.g. {name}=VALUE")
+            out.setdefault(name, []).extend(values)
+            continue
+        if name in out:
+            raise UsageError(f"--filter {spec!r}: {name!r} is filtered twice; give one value or one LOW..HIGH range")
+        if ".." in value:
+            low_text, _, high_text = value.partition("..")
+            if not low_text.strip() and not high_text.strip():
+                raise UsageError(f"--filter {spec!r}: a range needs at least one end, e.g. {name}=LOW.. or {name}=..HIGH")
+            low = _filter_value(spec, kind, low_text) if low_text.strip() else None
+            high = _filter_value(spec, kind, high_text) if high_text.strip() else None
+            if low is not None and high is not None and _comparable(low) > _comparable(high):
+                raise UsageError(f"--filter {spec!r}: the range is empty ({low_text.strip()} is after {high_text.strip()})")
+            out[name] = (low, high)
+        else:
+            out[name] = _filter_value(spec, kind, value)
+    return out or None
+
+
+def _comparable(value: Any) -> Any:
+    return dt.datetime.combine(value, dt.time.min) if type(value) is dt.date else value
+
+
+def _filter_value(spec: str, kind: str, text: str) -> Any:
+    """One end of a ``--filter``: a number, or a date (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM[:SS])."""
+    text = text.strip()
+    if kind == "numeric":
+        try:
+            number = float(text)
+        except ValueError:
+            raise UsageError(f"--filter {spec!r}: {text!r} is not a number") from None
+        if not math.isfinite(number):
+            raise UsageError(f"--filter {spec!r}: {text!r} is not a finite number")
+        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+    try:
+        value = dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--filter {spec!r}: {text!r} is not a date (YYYY-MM-DD, or YYYY-MM-DDTHH:MM[:SS])") from None
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        raise UsageError(f"--filter {spec!r}: {text!r} has a time zone; give the date and time as indexed, without one")
+    return value
 
 
 def _marked_line(text: str, fmt: str) -> str:
@@ -616,13 +844,6 @@ def _marked_line(text: str, fmt: str) -> str:
 
 #: The CLI shows the did-you-mean suggestion when a query has fewer hits than this.
 SUGGEST_BELOW = 5
-
-
-def _hit_json(hit: Any, explain: bool) -> dict[str, Any]:
-    data: dict[str, Any] = hit.to_json()
-    if explain:
-        data["explain"] = [{"word": m.word, "how": m.how, "field": m.field, "text": m.text} for m in hit.explain()]
-    return data
 
 
 def _explain_lines(matches: Sequence[Any]) -> list[str]:

@@ -13,13 +13,16 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from .errors import QueryError
 from .fields import ID_FIELD, Field
 
-__all__ = ["Condition", "compile_filter"]
+__all__ = ["Condition", "SortKey", "compile_filter", "compile_sort", "check_facets", "SORTABLE_KINDS"]
+
+#: The field kinds a search can be sorted by (and, for facets, counted: keyword only).
+SORTABLE_KINDS: tuple[str, ...] = ("keyword", "numeric", "date")
 
 
 class Condition(NamedTuple):
@@ -32,6 +35,66 @@ class Condition(NamedTuple):
     values: tuple[Any, ...] = ()
     low: Any = None
     high: Any = None
+
+
+class SortKey(NamedTuple):
+    """Sort hits by ``field`` (of ``kind`` "keyword", "numeric" or "date"),
+    ascending unless ``descending``.
+
+    The order every engine gives: by the field's value (a keyword by its
+    indexed, lower-cased value in code-point order; a document with several
+    keyword values by its smallest ascending, its largest descending);
+    documents without a value last, in either direction; equal values by
+    relevance (score, highest first), then in index order (the order the
+    documents were written, until segments merge; the same tie-break as
+    relevance ranking)."""
+
+    field: str
+    kind: str
+    descending: bool = False
+
+
+def compile_sort(sort: str | None, fields: Mapping[str, Field]) -> SortKey | None:
+    """Check a sort spec, ``"field"`` (ascending) or ``"-field"``
+    (descending), against ``fields``; None (relevance) when there is none.
+
+    >>> compile_sort("-year", {"year": Field("numeric")})
+    SortKey(field='year', kind='numeric', descending=True)
+    """
+    if sort is None:
+        return None
+    if not isinstance(sort, str):
+        raise QueryError(f"sort must be a field name, or -name for descending, not {type(sort).__name__}")
+    name = sort[1:] if sort.startswith(("-", "+")) else sort
+    spec = fields.get(name)
+    if spec is None or spec.kind not in SORTABLE_KINDS:
+        sortable = ", ".join(f"{n} ({f.kind})" for n, f in fields.items() if f.kind in SORTABLE_KINDS) or "none"
+        what = "a text field" if spec is not None else "not a field of this index"
+        raise QueryError(
+            f"cannot sort by {name!r}: {what}; sort by a keyword, numeric or date field (this index has: {sortable})"
+        )
+    return SortKey(name, spec.kind, sort.startswith("-"))
+
+
+def check_facets(facets: Sequence[str] | str | None, fields: Mapping[str, Field]) -> tuple[str, ...]:
+    """The keyword fields to count values of (``()`` for none); raises
+    :class:`~arsearch.QueryError` for a name that is not a keyword field.
+
+    >>> check_facets("source", {"source": Field("keyword")})
+    ('source',)
+    """
+    if not facets:
+        return ()
+    names = [facets] if isinstance(facets, str) else facets
+    if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+        raise QueryError("facets must be a list of keyword field names")
+    for name in names:
+        spec = fields.get(name)
+        if spec is None or spec.kind != "keyword":
+            keywords = ", ".join(n for n, f in fields.items() if f.kind == "keyword") or "none"
+            what = f"a {spec.kind} field" if spec is not None else "not a field of this index"
+            raise QueryError(f"cannot count values of {name!r}: {what}; facets take keyword fields (this index has: {keywords})")
+    return tuple(dict.fromkeys(names))
 
 
 def compile_filter(filters: Mapping[str, Any] | None, fields: Mapping[str, Field]) -> tuple[Condition, ...] | None:

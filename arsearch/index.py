@@ -37,7 +37,7 @@ from .errors import (
 from . import engines as _engines
 from .engines import ENGINES, Reader, Store, store_class
 from .fields import DEFAULT_RANKING, ID_FIELD, VOCABULARY_FIELD, Field, Ranking, resolve_fields
-from .filters import compile_filter
+from .filters import check_facets, compile_filter, compile_sort
 from .highlight import FORMATS, MAX_SCAN_TOTAL, NEAR_FORMATS, Match, QueryMatcher, highlight_matches
 from .memory import DEFAULT_MEMORY_MB, check_memory_mb
 from .query import build_plan, truncate_query
@@ -111,8 +111,11 @@ class Hit:
 class Results(Sequence[Hit]):
     """The hits of one page (a sequence of :class:`Hit`) plus ``total``
     hits, ``warnings`` about the query (an unknown field), the Arabic
-    readings of its Arabizi words (:attr:`read_as`, :attr:`searched_as`) and,
-    computed on first access, a did-you-mean :attr:`suggestion`."""
+    readings of its Arabizi words (:attr:`read_as`, :attr:`searched_as`),
+    ``facets`` (for each keyword field asked for with
+    ``search(facets=...)``: how many of all the hits hold each value, most
+    frequent first) and, computed on first access, a did-you-mean
+    :attr:`suggestion`."""
 
     query: str
     hits: list[Hit]
@@ -127,6 +130,7 @@ class Results(Sequence[Hit]):
     _read_as_words: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = field(default=(), repr=False, compare=False)
     _suggest: Callable[[], str | None] | None = field(default=None, repr=False, compare=False)
     _suggestion: list[str | None] = field(default_factory=list, repr=False, compare=False)
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def suggestion(self) -> str | None:
@@ -566,6 +570,8 @@ class Index:
         fields: Sequence[str] | None = None,
         filter: Mapping[str, Any] | None = None,  # noqa: A002 - the natural name
         *,
+        sort: str | None = None,
+        facets: Sequence[str] | None = None,
         snippet_format: str = "html",
         snippet_chars: int = 240,
         fragments: int = 1,
@@ -582,9 +588,24 @@ class Index:
 
         ``fields`` restricts the text fields searched; ``filter`` keeps only
         documents whose keyword/numeric/date fields match (see
-        :func:`~arsearch.filters.compile_filter`). Query text never
-        raises: malformed syntax degrades to plain words. Bad arguments
-        raise :class:`QueryError`.
+        :func:`~arsearch.filters.compile_filter`). ``sort`` orders all the
+        hits by a keyword, numeric or date field instead of relevance:
+        ``"year"`` ascending, ``"-year"`` descending; documents without a
+        value come last, equal values by relevance, then in index order
+        (see :class:`~arsearch.filters.SortKey`). ``facets`` names keyword
+        fields whose values are counted over all the hits
+        (:attr:`Results.facets`). Query text never raises: malformed
+        syntax degrades to plain words. Bad arguments raise
+        :class:`QueryError`.
+
+        >>> ix = Index.memory({"title": "text", "body": "text", "source": "keyword", "year": "numeric"})
+        >>> with ix:
+        ...     ix.add({"id": "1", "body": "مكتبة المدرسة", "source": "bbc", "year": 2019})
+        ...     ix.add({"id": "2", "body": "مكتبة", "source": "cnn", "year": 2021})
+        ...     ix.add({"id": "3", "body": "مكتبات المدينة", "source": "bbc", "year": 2020})
+        >>> res = ix.search("مكتبة", sort="-year", facets=["source"], filter={"year": (2020, None)})
+        >>> [hit.id for hit in res], res.facets
+        (['2', '3'], {'source': {'bbc': 1, 'cnn': 1}})
         """
         import time
 
@@ -607,6 +628,8 @@ class Index:
         fallbacks = [f for f in dict.fromkeys((*search_fields, *self.text_fields)) if f not in (snippet_field, title_field)]
         query = _clean_query(query)
         flt = compile_filter(filter, self.fields)
+        sort_key = compile_sort(sort, self.fields)
+        facet_fields = check_facets(facets, self.fields)
         with self._lock:
             engine = self._reader()
             plan = build_plan(query, self.fields, self.analyzer, self.ranking, search_fields, lexicon=engine,
@@ -614,8 +637,13 @@ class Index:
             read_as = {" ".join(words): readings for words, readings in plan.readings}
             if plan.empty:
                 return Results(query, [], 0, offset, (time.perf_counter() - t0) * 1000, plan.warnings,
-                               read_as, plan.readings, functools.partial(self.suggest, query))
-            top, total = engine.top(plan, offset + limit, flt)
+                               read_as, plan.readings, functools.partial(self.suggest, query),
+                               facets={f: {} for f in facet_fields})
+            if sort_key is None:
+                top, total = engine.top(plan, offset + limit, flt)
+            else:
+                top, total = engine.top(plan, offset + limit, flt, sort=sort_key)
+            counts = engine.facets(plan, flt, facet_fields) if facet_fields else {}
             # one plan for the engine and the highlighter: mark what made each document a hit
             matchers = {f: QueryMatcher.from_plan(plan, f) for f in self.text_fields}
             hits: list[Hit] = []
@@ -634,8 +662,9 @@ class Index:
                 doc_id = stored.pop(ID_FIELD)
                 hits.append(Hit(doc_id, score, stored, rank, render, _render_title=render_title, _explain=explain))
         warnings = plan.warnings + _long_text_warnings(hits, self.text_fields)
+        facet_counts = {f: dict(sorted(counts.get(f, {}).items(), key=lambda kv: (-kv[1], kv[0]))) for f in facet_fields}
         return Results(query, hits, int(total), offset, (time.perf_counter() - t0) * 1000, warnings,
-                       read_as, plan.readings, functools.partial(self.suggest, query))
+                       read_as, plan.readings, functools.partial(self.suggest, query), facets=facet_counts)
 
     def suggest(self, query: str) -> str | None:
         """``query`` with its misspelled words corrected from the index's own

@@ -172,6 +172,8 @@ ENGINE_INDEPENDENT = {
     "test_precision",
     "test_memory",
     "test_arabizi",
+    "test_search_options",
+    "test_cli_search",
 }
 
 

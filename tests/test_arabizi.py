@@ -279,8 +279,10 @@ def test_cli_no_arabizi_and_json(ix: Index, capsys: pytest.CaptureFixture[str]) 
     out = capsys.readouterr().out
     assert "searched as" not in out and "no results" in out
     assert main(["search", "--index", str(ix.path), "--json", "sha3b"]) == 0
-    payload = json.loads(capsys.readouterr().out)
-    assert payload["searched_as"] == "شعب" and payload["read_as"] == {"sha3b": ["شعب"]}
+    captured = capsys.readouterr()
+    rows = [json.loads(line) for line in captured.out.splitlines()]  # JSON Lines: one hit each
+    assert rows and all(row["snippet"] for row in rows)
+    assert "searched as: شعب" in captured.err  # stdout holds only hits
     assert main(["search", "--index", str(ix.path), "Google"]) == 0
     assert "searched as" not in capsys.readouterr().out
 

@@ -519,7 +519,7 @@ def skipped_lines(err: str) -> list[str]:
 def cli_ids(capsys: pytest.CaptureFixture[str], index_dir: Path, query: str) -> set[str]:
     code, out, err = run(capsys, "search", "--index", str(index_dir), query, "--json", "-n", "1000")
     assert code == 0, err
-    return {h["id"] for h in json.loads(out)["hits"]}
+    return {json.loads(line)["id"] for line in out.splitlines()}
 
 
 def test_cli_bad_files_and_lines_are_reported_and_the_rest_indexed(

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..filters import Condition
+from ..filters import Condition, SortKey
 from ..query import Plan
 
 __all__ = ["Reader", "Store", "DocRef"]
@@ -48,11 +48,20 @@ class Reader(Protocol):
         """Whether the index has this field (older indexes lack newer internal fields)."""
 
     def top(
-        self, plan: Plan, k: int, conditions: Sequence[Condition] | None = None
+        self, plan: Plan, k: int, conditions: Sequence[Condition] | None = None, sort: SortKey | None = None
     ) -> tuple[list[tuple[DocRef, float]], int]:
         """The best ``k`` hits of ``plan`` among the live documents meeting
         ``conditions``, best first (ties in index order), and how many hits
-        there are in all."""
+        there are in all. With ``sort``, the first ``k`` of all the hits in
+        the order :class:`~arsearch.filters.SortKey` describes (scores are
+        still the relevance scores)."""
+
+    def facets(
+        self, plan: Plan, conditions: Sequence[Condition] | None, fields: Sequence[str]
+    ) -> dict[str, dict[str, int]]:
+        """For each keyword field of ``fields``: how many of all the hits of
+        ``plan`` (meeting ``conditions``) hold each of its values (as
+        indexed, lower-cased); values no hit holds are left out."""
 
     def stored(self, doc: DocRef) -> dict[str, Any]:
         """The stored fields of a document returned by :meth:`top` (with ``id``)."""

@@ -42,7 +42,9 @@ def build_schema(fields: Mapping[str, Field], ranking: Ranking) -> Any:
         if f.kind == "text":
             sb.add_text_field(name, tokenizer_name=WORDS, index_option="position")
         elif f.kind == "keyword":
-            sb.add_text_field(name, tokenizer_name="raw", index_option="basic")
+            # fast: facets count its values with tantivy's terms aggregation (indexes
+            # built before have no such column: their values are counted in Python)
+            sb.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
         elif f.kind == "numeric":
             sb.add_float_field(name, indexed=True, fast=True)
         else:

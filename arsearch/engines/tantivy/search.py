@@ -26,9 +26,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import tantivy
 
-from ...filters import Condition
+from ...filters import Condition, SortKey
 from ...query import Plan, PlanItem
 from .schema import DOC_FIELD, KEY_FIELD, doc_from_json
 
@@ -65,6 +66,11 @@ class TantivyReader:
         self.n = int(self.searcher.num_docs)
         self.memo: dict[Any, Any] = {}
         self._df: dict[tuple[str, str], int] = {}
+        self._keywords: dict[str, tuple[list[str], dict[int, tuple[np.ndarray, np.ndarray]]]] = {}
+        self._extremes: dict[tuple[str, bool, int], np.ndarray] = {}
+        self._not_fast: set[str] = set()  # keyword fields without a fast column (older indexes)
+        self._term_counts: dict[str, int] = {}
+        self._last_all: tuple[Any, tuple[np.ndarray, np.ndarray, np.ndarray, list[Any]]] | None = None
 
     # -- the term dictionary ------------------------------------------------------------
     def df(self, field: str, term: str) -> int:
@@ -185,18 +191,26 @@ class TantivyReader:
                 out.append(Q.range_query(self._schema, c.field, tantivy.FieldType.Date, _utc(c.low), _utc(c.high)))
         return out
 
-    def top(
-        self, plan: Plan, k: int, conditions: Sequence[Condition] | None = None
-    ) -> tuple[list[tuple[Any, float]], int]:
+    def _query(self, plan: Plan, conditions: Sequence[Condition] | None) -> tuple[Any, list[Any], int, float]:
+        """(the plan's query under ``conditions``, the optional words' match
+        queries, their number, the coordination to apply)."""
         matching: list[Any] = []  # the optional words' match queries, built once for coordination
         query = self._combine(plan.items, words=matching)
         if conditions:
             query = Q.boolean_query([(MUST, query), *((MUST, _silent(f)) for f in self._filter(conditions))])
         words = [it for it in plan.items if it.occur == "should" and not it.bonus]
         c = plan.coordination if len(words) > 1 else 0.0
+        return query, matching, len(words), c
+
+    def top(
+        self, plan: Plan, k: int, conditions: Sequence[Condition] | None = None, sort: SortKey | None = None
+    ) -> tuple[list[tuple[Any, float]], int]:
+        query, matching, n_words, c = self._query(plan, conditions)
         if k <= 0:
             found = self.searcher.search(query, 1, count=True)
             return [], int(found.count or 0)
+        if sort is not None:
+            return self._sorted(plan, conditions, query, matching, n_words, c, k, sort)
         want = max(k, _FIRST_K) if c else k
         while True:
             found = self.searcher.search(query, want, count=True)
@@ -204,7 +218,7 @@ class TantivyReader:
             hits = [(addr, float(score)) for score, addr in found.hits]
             if not c or not hits:
                 break
-            scored = self._coordinate(hits, matching, len(words), c)
+            scored = self._coordinate(hits, matching, n_words, c)
             # exact when the k-th re-scored hit is at least the last plain score:
             # a document beyond ``want`` scores at most that before coordination
             if len(hits) >= total or (len(scored) >= k and scored[k - 1][1] >= hits[-1][1]):
@@ -213,6 +227,160 @@ class TantivyReader:
             want *= 2
         hits.sort(key=lambda h: (-h[1], h[0].segment_ord, h[0].doc))
         return hits[:k], total
+
+    def _all(self, plan: Plan, conditions: Sequence[Condition] | None, query: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Any]]:
+        """Every hit of a plan: (segment ordinals, segment-local docs, plain
+        scores, addresses); the last one is kept, so a search's sort and
+        facets run its query once."""
+        key = tuple(conditions or ())
+        last = self._last_all
+        if last is not None and last[0][0] is plan and last[0][1] == key:
+            return last[1]
+        total = int(self.searcher.search(query, 1, count=True).count or 0)
+        hits = self.searcher.search(query, total, count=False).hits if total else []
+        addrs = [a for _, a in hits]
+        segs = np.fromiter((a.segment_ord for a in addrs), dtype=np.int64, count=len(addrs))
+        docs = np.fromiter((a.doc for a in addrs), dtype=np.int64, count=len(addrs))
+        scores = np.fromiter((s for s, _ in hits), dtype=np.float64, count=len(addrs))
+        result = (segs, docs, scores, addrs)
+        self._last_all = ((plan, key), result)
+        return result
+
+    def _sorted(
+        self, plan: Plan, conditions: Sequence[Condition] | None, query: Any, matching: list[Any], n_words: int,
+        c: float, k: int, key: SortKey,
+    ) -> tuple[list[tuple[Any, float]], int]:
+        """The first ``k`` of all the hits in ``key``'s order (see :class:`~arsearch.filters.SortKey`)."""
+        segs, docs, scores, addrs = self._all(plan, conditions, query)
+        total = len(addrs)
+        if not total:
+            return [], 0
+        values, missing = self._sort_values(key, query, segs, docs, addrs)
+        by_value = np.lexsort((values, missing))
+        if c:
+            # Coordination scales scores, which only orders hits of equal value: re-score the
+            # hits up to and including every one that ties with the k-th by value.
+            last = by_value[min(k, total) - 1]
+            within = (missing < missing[last]) | ((missing == missing[last]) & (values <= values[last]))
+            idx = np.flatnonzero(within)
+            rescored = self._coordinate([(addrs[i], float(scores[i])) for i in idx.tolist()], matching, n_words, c)
+            new = {(a.segment_ord, a.doc): s for a, s in rescored}
+            scores = scores.copy()
+            scores[idx] = [new[(int(segs[i]), int(docs[i]))] for i in idx.tolist()]
+            order = idx[np.lexsort((docs[idx], segs[idx], -scores[idx], values[idx], missing[idx]))]
+        else:
+            order = np.lexsort((docs, segs, -scores, values, missing))
+        return [(addrs[i], float(scores[i])) for i in order[:k].tolist()], total
+
+    def _sort_values(
+        self, key: SortKey, query: Any, segs: np.ndarray, docs: np.ndarray, addrs: list[Any]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(sort values, missing) of each hit: ascending order of the values
+        is the sort's order (negated when descending)."""
+        n = len(addrs)
+        if key.kind == "keyword":
+            fill = -1 if key.descending else np.iinfo(np.int64).max
+            best = np.full(n, fill, dtype=np.int64)
+            for seg in np.unique(segs).tolist():
+                at = np.flatnonzero(segs == seg)
+                per_doc = self._keyword_extremes(key.field, key.descending, seg, int(docs[at].max()) + 1)
+                best[at] = per_doc[docs[at]]
+            missing = best == fill
+            values = -best if key.descending else best
+            return values.astype(np.float64), missing
+        if key.kind == "numeric":
+            raw = self.searcher.fast_field_values(key.field, addrs)
+            missing = np.fromiter((v is None for v in raw), dtype=bool, count=n)
+            values = np.fromiter((0.0 if v is None else v for v in raw), dtype=np.float64, count=n)
+        else:  # dates: tantivy returns them (in nanoseconds) only as the sort key of a search
+            found = self.searcher.search(query, n, count=False, order_by_field=key.field).hits
+            when = {(a.segment_ord, a.doc): v for v, a in found}
+            raw = [when.get((a.segment_ord, a.doc)) for a in addrs]
+            missing = np.fromiter((v is None for v in raw), dtype=bool, count=n)
+            values = np.fromiter((0 if v is None else v for v in raw), dtype=np.int64, count=n)
+        ranks = np.unique(values, return_inverse=True)[1].reshape(-1).astype(np.float64)  # exact order
+        ranks[missing] = 0.0
+        return (-ranks if key.descending else ranks), missing
+
+    def _keyword_extremes(self, field: str, descending: bool, segment: int, size: int) -> np.ndarray:
+        """Per document of a segment (at least ``size`` of them): its largest
+        (``descending``) or smallest keyword term ordinal, or -1 / the int64
+        maximum for none; made once per reader."""
+        key = (field, descending, segment)
+        per_doc = self._extremes.get(key)
+        if per_doc is None or len(per_doc) < size:
+            _terms, per_segment = self.keyword_values(field)
+            kw_docs, ords = per_segment.get(segment, (np.empty(0, np.int64), np.empty(0, np.int64)))
+            fill = -1 if descending else np.iinfo(np.int64).max
+            per_doc = np.full(max(size, int(kw_docs.max()) + 1 if len(kw_docs) else 0), fill, dtype=np.int64)
+            (np.maximum if descending else np.minimum).at(per_doc, kw_docs, ords)
+            self._extremes[key] = per_doc
+        return per_doc
+
+    def _aggregate(self, query: Any, field: str) -> dict[str, int] | None:
+        """The hits per value of a keyword field, counted by tantivy's terms
+        aggregation over its fast column; None where the field has none (an
+        index built before keyword fields were fast) or the count is not exact."""
+        if field in self._not_fast:
+            return None
+        size = self._term_counts.get(field)
+        if size is None:
+            size = self._term_counts[field] = len(self.searcher.terms_with_prefix(field, "", limit=None))
+        if not size:
+            return {}
+        try:
+            found = self.searcher.aggregate(query, {"v": {"terms": {"field": field, "size": size}}})["v"]
+        except ValueError:  # "not configured as fast field"
+            self._not_fast.add(field)
+            return None
+        if found.get("sum_other_doc_count") or found.get("doc_count_error_upper_bound"):
+            return None  # some values left out: count them in Python
+        return {str(b["key"]): int(b["doc_count"]) for b in found["buckets"] if b["doc_count"]}
+
+    def keyword_values(self, field: str) -> tuple[list[str], dict[int, tuple[np.ndarray, np.ndarray]]]:
+        """A keyword field's values: (its terms, sorted; per segment, the
+        live documents holding each and the term's ordinal), made once per reader."""
+        cached = self._keywords.get(field)
+        if cached is None:
+            terms = sorted(t for t, _df in self.searcher.terms_with_prefix(field, "", limit=None))
+            parts: dict[int, tuple[list[int], list[int]]] = {}
+            for i, term in enumerate(terms):
+                df = self.df(field, term)
+                if not df:
+                    continue
+                found = self.searcher.search(Q.term_query(self._schema, field, term, index_option="basic"), df, count=False)
+                for _, addr in found.hits:
+                    seg_docs, seg_ords = parts.setdefault(addr.segment_ord, ([], []))
+                    seg_docs.append(addr.doc)
+                    seg_ords.append(i)
+            per_segment = {seg: (np.asarray(d, dtype=np.int64), np.asarray(o, dtype=np.int64)) for seg, (d, o) in parts.items()}
+            cached = self._keywords[field] = (terms, per_segment)
+        return cached
+
+    def facets(
+        self, plan: Plan, conditions: Sequence[Condition] | None, fields: Sequence[str]
+    ) -> dict[str, dict[str, int]]:
+        query, _, _, _ = self._query(plan, conditions)
+        out: dict[str, dict[str, int]] = {}
+        for field in fields:
+            counted = self._aggregate(query, field)
+            if counted is not None:
+                out[field] = counted
+                continue
+            segs, docs, _, _ = self._all(plan, conditions, query)
+            terms, per_segment = self.keyword_values(field)
+            counts = np.zeros(len(terms), dtype=np.int64)
+            for seg in np.unique(segs).tolist():
+                kw_docs, ords = per_segment.get(seg, (None, None))
+                if kw_docs is None or not len(kw_docs):
+                    continue
+                hit_docs = docs[segs == seg]
+                size = int(max(hit_docs.max(), kw_docs.max())) + 1
+                is_hit = np.zeros(size, dtype=bool)
+                is_hit[hit_docs] = True
+                counts += np.bincount(ords[is_hit[kw_docs]], minlength=len(terms))
+            out[field] = {terms[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()}
+        return out
 
     def _coordinate(self, hits: list[tuple[Any, float]], matching: list[Any], n: int, c: float) -> list[tuple[Any, float]]:
         """``hits`` re-scored by ``1 − c + c·m/n`` (``matching``: the match

@@ -35,11 +35,12 @@ from typing import Any
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.columns import NumericColumn
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from ...errors import IndexCorruptedError
-from ...filters import Condition
+from ...filters import Condition, SortKey
 from ...query import Plan, PlanItem, TermRef
 from .filters import whoosh_filter
 from .schema import ArabicPositions, field_length_bytes
@@ -64,6 +65,7 @@ class _Segment:
         self.offset = offset
         self.size = reader.doc_count_all()
         self.lengths: dict[str, np.ndarray] = {}
+        self.columns: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         terms = getattr(reader, "_terms", None)  # W3TermsReader: field numbers and the term hash table
         fieldmap, table = getattr(terms, "_fieldmap", None), getattr(terms, "_tindex", None)
         self.term_lookup: tuple[dict[str, int], Any] | None = (fieldmap, table) if fieldmap is not None and table is not None else None
@@ -80,6 +82,32 @@ class _Segment:
             lengths = _BYTE_LENGTHS[np.frombuffer(raw, dtype=np.uint8)[: self.size]] if raw is not None else np.zeros(self.size)
             self.lengths[field] = lengths
         return lengths
+
+    def column(self, field: str) -> tuple[np.ndarray, np.ndarray]:
+        """A numeric or date field's sort column: (one raw value per
+        document, whether the document has none). The raw value is Whoosh's
+        sortable form of the value, in the same order: exact for dates; for
+        numbers a float64 (Whoosh's column type here), so two numbers within
+        about 1e-13 of each other may compare equal."""
+        cached = self.columns.get(field)
+        if cached is None:
+            reader = self.reader
+            if not reader.has_column(field):
+                cached = (np.zeros(self.size), np.ones(self.size, dtype=bool))
+            else:
+                col = reader.column_reader(field, translate=False)
+                if isinstance(col, NumericColumn.Reader) and col._fixedlen in (4, 8):
+                    # one read: big-endian fixed-width values up to the last non-default one
+                    count = min(col._count, self.size)
+                    raw = col._dbfile.get(col._basepos, count * col._fixedlen) if count else b""
+                    dtype = np.dtype(">" + col._typecode)
+                    values = np.full(self.size, col._default, dtype=dtype.newbyteorder("="))
+                    values[:count] = np.frombuffer(raw, dtype=dtype)[:count]
+                else:  # any other column: value by value
+                    values = np.array(list(col))
+                cached = (values, values == col._default)
+            self.columns[field] = cached
+        return cached
 
 
 #: What reading damaged segment data raises (zero-filled or garbled bytes: bad
@@ -279,6 +307,7 @@ class Engine:
             prev = old.get(seg.key)
             if prev is not None:
                 seg.lengths = prev.lengths
+                seg.columns = prev.columns
             self.segments.append(seg)
         self.live = np.ones(self.n, dtype=bool)
         for seg in self.segments:
@@ -291,6 +320,9 @@ class Engine:
         self._idf: dict[tuple[str, str], float] = {}
         self._df: dict[tuple[str, str], int] = {}
         self.memo: dict[Any, Any] = {}  # the query planner's lookups for this generation (see query.Lexicon)
+        self._keywords: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
+        self._sort_columns: dict[tuple[str, bool | None], tuple[np.ndarray, np.ndarray]] = {}
+        self._last_run: tuple[Any, tuple[np.ndarray, np.ndarray]] | None = None
         self._cached = 0  # postings held by the cache
         self._cache: OrderedDict[tuple[str, str, bool], list[tuple[int, np.ndarray, np.ndarray, list[bytes] | None]]] = (
             OrderedDict()
@@ -496,6 +528,17 @@ class Engine:
         return total, any_match & required & ~excluded, count, optional
 
     # -- plans -----------------------------------------------------------------------
+    def _run_filtered(self, plan: Plan, conditions: Sequence[Condition] | None) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`run` with filter conditions; the last result is kept, so a
+        search's :meth:`top` and :meth:`facets` score its plan once."""
+        key = (plan, tuple(conditions or ()))
+        last = self._last_run
+        if last is not None and last[0][0] is plan and last[0][1] == key[1]:
+            return last[1]
+        result = self.run(plan, self.mask_for(whoosh_filter(conditions)) if conditions else None)
+        self._last_run = (key, result)
+        return result
+
     def run(self, plan: Plan, filter_mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Score a plan: returns (scores, hit mask) over all documents."""
         total, hits, count, optional = self._combine(plan.items)
@@ -509,15 +552,20 @@ class Engine:
 
     @_damage_is_an_error
     def top(
-        self, plan: Plan, k: int, conditions: Sequence[Condition] | None = None
+        self, plan: Plan, k: int, conditions: Sequence[Condition] | None = None, sort: SortKey | None = None
     ) -> tuple[list[tuple[int, float]], int]:
-        """The best ``k`` (docnum, score) pairs, best first (ties by docnum), and the match count."""
-        scores, candidates = self.run(plan, self.mask_for(whoosh_filter(conditions)) if conditions else None)
+        """The best ``k`` (docnum, score) pairs, best first (ties by docnum),
+        or the first ``k`` in ``sort``'s order, and the match count."""
+        scores, candidates = self._run_filtered(plan, conditions)
         docs = np.flatnonzero(candidates)
         total = int(len(docs))
         if not total or k <= 0:
             return [], total
         s = scores[docs]
+        if sort is not None:
+            values, missing = self._sort_values(sort, docs)
+            order = np.lexsort((docs, -s, values, missing))[:k]
+            return [(int(docs[i]), float(s[i])) for i in order], total
         if total > k:
             # Keep every document tied with the k-th best, so that ties are
             # broken by docnum below and pages never overlap or skip.
@@ -526,6 +574,68 @@ class Engine:
             docs, s = docs[keep], s[keep]
         order = np.lexsort((docs, -s))[:k]
         return [(int(docs[i]), float(s[i])) for i in order], total
+
+    def _sort_values(self, key: SortKey, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(sort values, missing) for ``docs``: ascending order of the values
+        is the sort's order (negated when descending)."""
+        values, missing = self._sort_column(key)
+        values, missing = values[docs], missing[docs]
+        return (-values if key.descending else values), missing
+
+    def _sort_column(self, key: SortKey) -> tuple[np.ndarray, np.ndarray]:
+        """(a value per docnum, missing per docnum) for a sort, made once per
+        reader: a keyword's smallest (ascending) or largest (descending) term
+        ordinal; the rank of a number's or date's column value (exact order,
+        whatever the column's type)."""
+        cache_key = (key.field, key.descending if key.kind == "keyword" else None)
+        cached = self._sort_columns.get(cache_key)
+        if cached is None:
+            if key.kind == "keyword":
+                _terms, kw_docs, ords = self.keyword_values(key.field)
+                fill = -1 if key.descending else np.iinfo(np.int64).max
+                per_doc = np.full(self.n, fill, dtype=np.int64)
+                (np.maximum if key.descending else np.minimum).at(per_doc, kw_docs, ords)
+                cached = (per_doc.astype(np.float64), per_doc == fill)
+            elif self.segments:
+                columns = [seg.column(key.field) for seg in self.segments]
+                values = np.concatenate([v for v, _ in columns])
+                ranks = np.unique(values, return_inverse=True)[1].reshape(-1).astype(np.float64)
+                cached = (ranks, np.concatenate([m for _, m in columns]))
+            else:
+                cached = (np.zeros(0), np.ones(0, dtype=bool))
+            self._sort_columns[cache_key] = cached
+        return cached
+
+    @_damage_is_an_error
+    def keyword_values(self, field: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """A keyword field's values: (its terms, sorted; docnums; the term
+        ordinal of each docnum's value), one pair per posting, made once per reader."""
+        cached = self._keywords.get(field)
+        if cached is None:
+            terms = [t.decode("utf-8") if isinstance(t, bytes) else t for t in self.searcher.reader().lexicon(field)]
+            doc_parts: list[np.ndarray] = []
+            ord_parts: list[np.ndarray] = []
+            for i, term in enumerate(terms):
+                for offset, ids, _, _ in self.postings(field, term):
+                    doc_parts.append(ids + offset)
+                    ord_parts.append(np.full(len(ids), i, dtype=np.int64))
+            docs = np.concatenate(doc_parts) if doc_parts else np.empty(0, np.int64)
+            ords = np.concatenate(ord_parts) if ord_parts else np.empty(0, np.int64)
+            cached = self._keywords[field] = (terms, docs, ords)
+        return cached
+
+    @_damage_is_an_error
+    def facets(
+        self, plan: Plan, conditions: Sequence[Condition] | None, fields: Sequence[str]
+    ) -> dict[str, dict[str, int]]:
+        """Counts of each keyword value among all the hits (see :class:`~arsearch.engines.base.Reader`)."""
+        _, candidates = self._run_filtered(plan, conditions)
+        out: dict[str, dict[str, int]] = {}
+        for field in fields:
+            terms, docs, ords = self.keyword_values(field)
+            counts = np.bincount(ords[candidates[docs]], minlength=len(terms))
+            out[field] = {terms[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()}
+        return out
 
     # -- documents ---------------------------------------------------------------------
     @_damage_is_an_error
