@@ -14,7 +14,7 @@ index's :class:`~arsearch.Analyzer` and its ranking's representations.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -62,6 +62,10 @@ class Reader(Protocol):
 
     def doc_count(self) -> int:
         """Live documents."""
+
+    def documents(self) -> Iterator[dict[str, Any]]:
+        """The stored fields (with ``id``) of every live document, in no set
+        order (rebuilding what is derived from them, e.g. completions)."""
 
     def stats(self) -> dict[str, Any]:
         """``deleted`` (documents marked deleted, not yet merged away),

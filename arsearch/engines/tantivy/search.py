@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -246,6 +246,12 @@ class TantivyReader:
 
     def doc_count(self) -> int:
         return self.n
+
+    def documents(self) -> Iterator[dict[str, Any]]:
+        if not self.n:
+            return iter(())
+        hits = self.searcher.search(Q.all_query(), self.n, count=False).hits
+        return (self.stored(address) for _, address in hits)
 
     def stats(self) -> dict[str, Any]:
         deleted = None
