@@ -335,7 +335,7 @@ class _Batch:
 
     def __init__(self, analyzer: Analyzer) -> None:
         self._analyzer = analyzer
-        self._pieces = _Pieces(self._learn)  # whitespace-separated piece → number
+        self._pieces: dict[str, int] = {}  # whitespace-separated piece → number
         self._surfaces: dict[str, int] = {}
         self._words: dict[str, int] = {}
         # per piece: first and last surface (-1: none), open on the left / right (no punctuation there)
@@ -349,44 +349,68 @@ class _Batch:
         self._sdf = np.zeros(0, np.int64)
         self._wdf = np.zeros(0, np.int64)
         self._pairs: list[tuple[np.ndarray, np.ndarray]] = []
+        self._cache: dict[str, np.ndarray] = {}
 
-    def _surface(self, surface: str) -> int:
-        """The number of a surface form (marks already removed)."""
-        number = self._surfaces.get(surface)
-        if number is None:
-            number = self._surfaces[surface] = len(self._surfaces)
-            word = self._analyzer.normalize(surface)
-            self._surface_word.append(self._words.setdefault(word, len(self._words)))
-        return number
+    def _learn(self, new: list[str]) -> None:
+        """Number pieces seen for the first time (all at once: one pass to
+        remove marks, one to normalize the new surface forms)."""
+        surfaces, fresh = self._surfaces, []
 
-    def _learn(self, piece: str) -> int:
-        number = len(self._first)
-        if WORD_PATTERN.fullmatch(piece):  # most pieces: one word
-            stripped = _MARKS.sub("", piece)
-            surface = self._surface(stripped) if stripped else -1
-            self._first.append(surface)
-            self._last.append(surface)
-            self._open.append(3 if surface >= 0 else 0)
-            return number
-        words = []
-        for token in _TOKENS.findall(piece):
-            stripped = _MARKS.sub("", token) if WORD_PATTERN.fullmatch(token) else ""
-            words.append(self._surface(stripped) if stripped else -1)
-        self._first.append(words[0] if words else -1)
-        self._last.append(words[-1] if words else -1)
-        self._open.append((1 if words and words[0] >= 0 else 0) | (2 if words and words[-1] >= 0 else 0))
-        middle = [w for w in words[1:-1] if w >= 0]
-        if middle:
-            self._middle[number] = middle
-        return number
+        def number(surface: str) -> int:
+            k = surfaces.get(surface)
+            if k is None:
+                k = surfaces[surface] = len(surfaces)
+                fresh.append(surface)
+            return k
+
+        first, last, opened, pieces = self._first, self._last, self._open, self._pieces
+        # pieces hold no whitespace: a line break separates them
+        for piece, stripped in zip(new, _MARKS.sub("", "\n".join(new)).split("\n")):
+            pieces[piece] = len(first)
+            if WORD_PATTERN.fullmatch(piece):  # most pieces: one word
+                k = number(stripped) if stripped else -1
+                first.append(k)
+                last.append(k)
+                opened.append(3 if k >= 0 else 0)
+                continue
+            words = []
+            for token in _TOKENS.findall(piece):
+                stripped = _MARKS.sub("", token) if WORD_PATTERN.fullmatch(token) else ""
+                words.append(number(stripped) if stripped else -1)
+            if len(words) > 2 and any(w >= 0 for w in words[1:-1]):
+                self._middle[len(first)] = [w for w in words[1:-1] if w >= 0]
+            first.append(words[0] if words else -1)
+            last.append(words[-1] if words else -1)
+            opened.append((1 if words and words[0] >= 0 else 0) | (2 if words and words[-1] >= 0 else 0))
+        if fresh:
+            normalized = self._analyzer.normalize("\n".join(fresh)).split("\n")
+            if len(normalized) != len(fresh):  # a line break out of normalization (never with the stock table)
+                normalized = [self._analyzer.normalize(f) for f in fresh]
+            words = self._words
+            self._surface_word.extend([words.setdefault(w, len(words)) for w in normalized])
 
     def count(self, text: str, sign: int) -> None:
         pieces = text.replace("\n", " \x00 ").split()  # NUL (never in stored text): a line break ends a phrase
         if pieces:
+            new = set(pieces).difference(self._pieces)
+            if new:
+                self._learn(list(new))
             self._docs.append(np.fromiter(map(self._pieces.__getitem__, pieces), np.int64, len(pieces)))
             self._signs.append(sign)
             if len(self._docs) >= self.CHUNK:
                 self._flush()
+
+    def _arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The per-piece lists as arrays (extended with what was learnt since the last call)."""
+        out = []
+        for name in ("_first", "_last", "_open", "_surface_word"):
+            values: list[int] = getattr(self, name)
+            have = self._cache.get(name, np.zeros(0, np.int64))
+            if len(have) < len(values):
+                have = np.concatenate([have, np.array(values[len(have):], np.int64)])
+                self._cache[name] = have
+            out.append(have)
+        return out[0], out[1], out[2], out[3]
 
     def _flush(self) -> None:
         if not self._docs:
@@ -395,7 +419,8 @@ class _Batch:
         self._docs, self._signs = [], []
         ids = np.concatenate(docs)
         doc = np.repeat(np.arange(len(docs), dtype=np.int64), [len(d) for d in docs])
-        first, last = np.array(self._first, np.int64)[ids], np.array(self._last, np.int64)[ids]
+        first_of, last_of, open_of, word_of = self._arrays()
+        first, last = first_of[ids], last_of[ids]
         # surfaces of each document, once
         parts = [(doc[first >= 0] << 32) | first[first >= 0], (doc[last >= 0] << 32) | last[last >= 0]]
         if self._middle:
@@ -408,11 +433,10 @@ class _Batch:
         keys = _unique(np.concatenate(parts))
         key_doc, surface = keys >> 32, keys & 0xFFFFFFFF
         self._sdf = _add_counts(self._sdf, surface, signs[key_doc], len(self._surfaces))
-        word_of = np.array(self._surface_word, np.int64)
         keys = _unique((key_doc << 32) | word_of[surface])
         self._wdf = _add_counts(self._wdf, keys & 0xFFFFFFFF, signs[keys >> 32], len(self._words))
         # pairs: a piece's last word and the next piece's first, with no punctuation between
-        opened = np.array(self._open, np.int64)[ids]
+        opened = open_of[ids]
         join = ((opened[:-1] & 2) > 0) & ((opened[1:] & 1) > 0) & (doc[:-1] == doc[1:])
         w1, w2 = word_of[last[:-1][join]], word_of[first[1:][join]]
         pair_doc = doc[:-1][join]
@@ -439,18 +463,6 @@ class _Batch:
         else:
             pairs, pdf = np.zeros(0, np.int64), np.zeros(0, np.int64)
         return surfaces, sdf, np.array(self._surface_word, np.int64), words, wdf, pairs.astype(np.uint64), pdf
-
-
-class _Pieces(dict):  # type: ignore[type-arg]
-    """A dict numbering strings, learning a new one through ``learn`` on first sight."""
-
-    def __init__(self, learn: Any) -> None:
-        super().__init__()
-        self._learn = learn
-
-    def __missing__(self, key: str) -> int:
-        number = self[key] = self._learn(key)
-        return number
 
 
 def _unique(values: np.ndarray) -> np.ndarray:
