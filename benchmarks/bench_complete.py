@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 import os
 import re
 import shutil
@@ -91,7 +92,8 @@ def quality_set(articles: list[dict[str, str]], n_words: int, n_phrases: int) ->
                 break
             p = word[:n]
             out.append(("as written", p, n, word))
-            if any(c in HAMZA_ALEFS for c in p):
+            if any(c in HAMZA_ALEFS for c in p):  # the same words as written, for comparison
+                out.append(("hamza words, as written", p, n, word))
                 out.append(("hamza dropped", "".join(ALEF if c in HAMZA_ALEFS else c for c in p), n, word))
             out.append(("diacritics", "".join(c + FATHA for c in p), n, word))
             out.append(("tatweel", p[0] + TATWEEL + p[1:], n, word))
@@ -118,8 +120,10 @@ def timed(fn, totals):  # type: ignore[no-untyped-def]
 
 
 def run_engine(engine: str, articles: list[dict[str, str]], queries: list[tuple[str, str, int, str]],
-               root: Path) -> dict[str, object]:
+               root: Path, reuse: dict[str, object] | None = None) -> dict[str, object]:
     path = root / f"ix-{engine}"
+    if reuse is not None:  # measure the queries again on the index built before
+        return {**reuse, **measure(path, queries)}
     shutil.rmtree(path, ignore_errors=True)
     share = {"wall": 0.0, "cpu": 0.0}
     orig_after, orig_write = aix.Index._completions_after, acm.write_file
@@ -139,6 +143,25 @@ def run_engine(engine: str, articles: list[dict[str, str]], queries: list[tuple[
     index_bytes = sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) - cpl_bytes
     print(f"… {engine}: built in {build_wall:.1f}s (completions {share['wall']:.1f}s), load {load0}→{load1}", file=sys.stderr)
 
+    return {
+        "engine": engine,
+        "documents": len(articles),
+        "build_s": round(build_wall, 2),
+        "build_cpu_s": round(build_cpu, 2),
+        "completions_s": round(share["wall"], 2),
+        "completions_cpu_s": round(share["cpu"], 2),
+        "build_without_s": round(build_wall - share["wall"], 2),
+        "commit_cost_pct": round(100 * share["wall"] / (build_wall - share["wall"]), 1),
+        "commit_cost_cpu_pct": round(100 * share["cpu"] / (build_cpu - share["cpu"]), 1),
+        "load_build": [load0, load1],
+        "completions_mb": round(cpl_bytes / 1e6, 2),
+        "index_mb": round(index_bytes / 1e6, 1),
+        "size_pct": round(100 * cpl_bytes / index_bytes, 1),
+        **measure(path, queries),
+    }
+
+
+def measure(path: Path, queries: list[tuple[str, str, int, str]]) -> dict[str, object]:
     ix = Index.open(path)
     w = time.perf_counter()
     ix.complete("ال")
@@ -158,19 +181,6 @@ def run_engine(engine: str, articles: list[dict[str, str]], queries: list[tuple[
     load3 = loadavg()
     ix.close()
     return {
-        "engine": engine,
-        "documents": len(articles),
-        "build_s": round(build_wall, 2),
-        "build_cpu_s": round(build_cpu, 2),
-        "completions_s": round(share["wall"], 2),
-        "completions_cpu_s": round(share["cpu"], 2),
-        "build_without_s": round(build_wall - share["wall"], 2),
-        "commit_cost_pct": round(100 * share["wall"] / (build_wall - share["wall"]), 1),
-        "commit_cost_cpu_pct": round(100 * share["cpu"] / (build_cpu - share["cpu"]), 1),
-        "load_build": [load0, load1],
-        "completions_mb": round(cpl_bytes / 1e6, 2),
-        "index_mb": round(index_bytes / 1e6, 1),
-        "size_pct": round(100 * cpl_bytes / index_bytes, 1),
         "first_call_ms": round(first_ms, 1),
         "calls": len(lat),
         "p50_ms": round(pct(lat, 50), 3),
@@ -192,6 +202,8 @@ def main() -> int:
     parser.add_argument("--engines", default="whoosh,tantivy")
     parser.add_argument("--work", type=Path, default=None, help="folder for the indexes (default: a temporary one)")
     parser.add_argument("--out", type=Path, default=RESULTS / "bench_complete.json")
+    parser.add_argument("--reuse", type=Path, default=None,
+                        help="a results file of an earlier run with --work: keep its build rows, measure the queries again")
     args = parser.parse_args()
     articles = list(iter_news(args.data, args.limit))
     queries = quality_set(articles[-args.heldout:], args.words, args.phrases)
@@ -199,8 +211,9 @@ def main() -> int:
     root.mkdir(parents=True, exist_ok=True)
     rows = []
     try:
+        old = {r["engine"]: r for r in json.loads(args.reuse.read_text())["rows"]} if args.reuse else {}
         for engine in args.engines.split(","):
-            rows.append(run_engine(engine, articles, queries, root))
+            rows.append(run_engine(engine, articles, queries, root, old.get(engine) if args.reuse else None))
     finally:
         if args.work is None:
             shutil.rmtree(root, ignore_errors=True)
@@ -213,8 +226,8 @@ def main() -> int:
           r["p95_ms"], r["mean_ms"], "→".join(map(str, r["load_queries"]))] for r in rows]))
     print()
     quality = rows[0]["quality"]
-    variants = sorted({k.split("|")[0] for k in quality}, key=["as written", "hamza dropped", "diacritics", "tatweel",
-                                                               "و joined", "phrase"].index)
+    variants = sorted({k.split("|")[0] for k in quality}, key=["as written", "hamza words, as written", "hamza dropped",
+                                                               "diacritics", "tatweel", "و joined", "phrase"].index)
     lengths = sorted({int(k.split("|")[1]) for k in quality})
     table = []
     for v in variants:
