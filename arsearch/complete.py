@@ -422,7 +422,8 @@ class _Batch:
         first_of, last_of, open_of, word_of = self._arrays()
         first, last = first_of[ids], last_of[ids]
         # surfaces of each document, once
-        parts = [(doc[first >= 0] << 32) | first[first >= 0], (doc[last >= 0] << 32) | last[last >= 0]]
+        other = (last >= 0) & (last != first)  # most pieces are one word: first is last
+        parts = [(doc[first >= 0] << 32) | first[first >= 0], (doc[other] << 32) | last[other]]
         if self._middle:
             has_middle = np.zeros(len(self._first), bool)
             has_middle[list(self._middle)] = True
@@ -475,7 +476,7 @@ def _unique(values: np.ndarray) -> np.ndarray:
 
 def _unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct values, sorted, and each value's position among them."""
-    order = np.argsort(values, kind="stable")
+    order = np.argsort(values)
     ordered = values[order]
     new = np.ones(len(values), bool)
     new[1:] = ordered[1:] != ordered[:-1]
