@@ -135,15 +135,10 @@ class Completions:
             batch.count(text, -1)
         b_surfaces, b_sdf, b_swords, b_words, b_wdf, b_pairs, b_pdf = batch.totals()
 
-        # surfaces: the union, sorted
-        surfaces = sorted(set(self.surfaces).union(b_surfaces))
-        s_index = {s: i for i, s in enumerate(surfaces)}
-        words = sorted(set(self.words).union(b_words))
-        w_index = {w: i for i, w in enumerate(words)}
-        old_s = np.fromiter((s_index[s] for s in self.surfaces), np.int64, len(self.surfaces))
-        new_s = np.fromiter((s_index[s] for s in b_surfaces), np.int64, len(b_surfaces))
-        old_w = np.fromiter((w_index[w] for w in self.words), np.int64, len(self.words))
-        new_w = np.fromiter((w_index[w] for w in b_words), np.int64, len(b_words))
+        # surfaces and words: the unions, sorted, and where the old and the batch's are in them
+        surfaces, old_s, new_s = _merge_sorted(self.surfaces, b_surfaces)
+        words, old_w, new_w = _merge_sorted(self.words, b_words)
+        same_words = len(words) == len(self.words)  # no new word: the old numbers stand
 
         sdf = np.zeros(len(surfaces), np.int64)
         sdf[old_s] = self.surface_df
@@ -156,7 +151,7 @@ class Completions:
         np.add.at(wdf, new_w, b_wdf)
 
         # pairs: renumbering keeps their order (words are numbered in sorted order)
-        old_pairs = _renumber(self.pairs, old_w)
+        old_pairs = self.pairs if same_words else _renumber(self.pairs, old_w)
         new_pairs = _renumber(b_pairs, new_w)
         order = np.argsort(new_pairs, kind="stable")
         new_pairs, new_pdf = new_pairs[order], b_pdf[order]
@@ -180,7 +175,7 @@ class Completions:
         surfaces = [s for s, k in zip(surfaces, keep_s.tolist()) if k]
         words = [w for w, k in zip(words, keep_w.tolist()) if k]
         sdf, surface_word = sdf[keep_s], w_new[surface_word[keep_s]]
-        pairs, pdf = _renumber(pairs[keep_p], w_new), pdf[keep_p]
+        pairs, pdf = (pairs[keep_p] if keep_w.all() else _renumber(pairs[keep_p], w_new)), pdf[keep_p]
         return Completions(
             words,
             wdf[keep_w].astype(np.uint32),
@@ -490,6 +485,18 @@ def _add_counts(counts: np.ndarray, ids: np.ndarray, weights: np.ndarray, n: int
     out[: len(counts)] = counts
     out += np.bincount(ids, weights=weights, minlength=n).astype(np.int64)
     return out
+
+
+def _merge_sorted(old: list[str], batch: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """``old`` (sorted) with the new strings of ``batch`` added, sorted; the
+    positions there of ``old``'s strings and of ``batch``'s."""
+    fresh = sorted(set(batch).difference(old))
+    merged = old + fresh
+    merged.sort()  # two sorted runs: one merge pass
+    is_fresh = np.zeros(len(merged), bool)
+    is_fresh[[bisect.bisect_left(merged, s) for s in fresh]] = True
+    at = np.fromiter((bisect.bisect_left(merged, s) for s in batch), np.int64, len(batch))
+    return merged, np.flatnonzero(~is_fresh), at
 
 
 def _renumber(pairs: np.ndarray, mapping: np.ndarray) -> np.ndarray:
