@@ -24,6 +24,7 @@ from .errors import (
     QueryError,
     SchemaError,
 )
+from .complete import Completion
 from .highlight import highlight
 from .index import Hit, Index, Results
 from .fields import DEFAULT_RANKING, FAST_RANKING, Field, Ranking
@@ -41,6 +42,7 @@ __all__ = [
     "ArsearchError",
     "DEFAULT_RANKING",
     "DEFAULT_STOPWORDS",
+    "Completion",
     "FAST_RANKING",
     "DocumentError",
     "Field",

@@ -185,6 +185,7 @@ Example:
   arsearch index ./ix ./articles/           # build (or update) an index
   arsearch search --index ./ix "تنظيم الدولة"
   arsearch search "المكتبة"                  # the bundled sample corpus
+  arsearch complete --index ./ix "مجلس الا"  # completions as you type
   arsearch analyze "الْمَكْتَبَةُ"
 
 Run 'arsearch COMMAND --help' for a command's options.
@@ -268,6 +269,22 @@ Example:
   arsearch search -i ./ix "النفط" --filter source=bbc --filter year=2015.. --sort -year
   arsearch search -i ./ix "النفط" -n 0 --facet source
   arsearch search -i ./ix "النفط" --format csv --show id,source,title > hits.csv
+"""
+
+COMPLETE_EPILOG = """\
+The last word of TEXT is completed from the index's own words, as its
+documents most often write them (hamza, diacritics, tatweel, ى/ي and ة/ه
+in TEXT do not matter); after a word, the two-word phrases it begins come
+first. A joined و/ف (and بال، لل...) is kept: والمدر gives والمدرسة. A
+TEXT ending with a space completes the next word. Each line: the
+completion, then the documents holding it. Exit status 1 when there is none.
+
+Without --index the bundled sample corpus is used (see 'arsearch search --help').
+
+Examples:
+  arsearch complete "الانتخا"
+  arsearch complete --index news-index -n 5 "مجلس الا"
+  arsearch complete --json "والمدر"
 """
 
 ANALYZE_EPILOG = """\
@@ -384,6 +401,19 @@ def build_parser() -> argparse.ArgumentParser:
         "Arabizi digits such as 7ekouma, is also read as Arabic)",
     )
     p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser(
+        "complete",
+        help="complete a search as it is typed (words and phrases of an index)",
+        description="Print completions of TEXT: its last word completed, the most frequent first.",
+        epilog=COMPLETE_EPILOG,
+        formatter_class=fmt,
+    )
+    p.add_argument("text", metavar="TEXT", nargs="+", help="the text typed so far (several arguments are joined by spaces)")
+    p.add_argument("--index", "-i", metavar="INDEX_DIR", help="the index (default: the sample corpus)")
+    p.add_argument("-n", "--limit", type=_non_negative_int, default=10, metavar="N", help="completions to show (default 10)")
+    p.add_argument("--json", action="store_true", help="print one JSON object: text, completions (text, count)")
+    p.set_defaults(func=cmd_complete)
 
     p = sub.add_parser(
         "analyze",
@@ -835,6 +865,22 @@ def _filter_value(spec: str, kind: str, text: str) -> Any:
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         raise UsageError(f"--filter {spec!r}: {text!r} has a time zone; give the date and time as indexed, without one")
     return value
+
+
+def cmd_complete(args: argparse.Namespace) -> int:
+    text = " ".join(args.text)
+    ix = Index.open(args.index) if args.index else seeds_index()
+    try:
+        found = ix.complete(text, limit=args.limit)
+    finally:
+        ix.close()
+    if args.json:
+        payload = {"text": text, "completions": [{"text": c.text, "count": c.count} for c in found]}
+        print(json_printable(json.dumps(payload, ensure_ascii=False)), file=sys.stdout)
+    elif found:
+        for line in _columns([(printable(one_line(c.text)), f"{c.count:,}") for c in found], right=[1]):
+            print(line, file=sys.stdout)
+    return 0 if found else NO_HITS
 
 
 def _marked_line(text: str, fmt: str) -> str:

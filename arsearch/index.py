@@ -25,6 +25,7 @@ from types import TracebackType
 from typing import Any
 
 from .analysis import ANALYZER_VERSION, DEFAULT_ANALYZER, Analyzer
+from .complete import Completion, Completions
 from .errors import (
     ArsearchError,
     DocumentError,
@@ -34,16 +35,17 @@ from .errors import (
     IndexWriteError,
     QueryError,
 )
+from . import complete as _complete
 from . import engines as _engines
 from .engines import ENGINES, Reader, Store, store_class
 from .fields import DEFAULT_RANKING, ID_FIELD, VOCABULARY_FIELD, Field, Ranking, resolve_fields
 from .filters import check_facets, compile_filter, compile_sort
 from .highlight import FORMATS, MAX_SCAN_TOTAL, NEAR_FORMATS, Match, QueryMatcher, highlight_matches
 from .memory import DEFAULT_MEMORY_MB, check_memory_mb
-from .query import build_plan, truncate_query
+from .query import MAX_QUERY_CHARS, build_plan, truncate_query
 from .suggest import Speller
 
-__all__ = ["Index", "Hit", "Results", "META_FILE", "FORMAT_VERSION"]
+__all__ = ["Index", "Hit", "Results", "Completion", "META_FILE", "FORMAT_VERSION"]
 
 META_FILE = "arsearch.json"
 #: Version of the on-disk layout (metadata + schema); bump on incompatible change.
@@ -200,6 +202,11 @@ class Index:
         self._lock = threading.RLock()
         self.text_fields = [n for n, f in fields.items() if f.kind == "text"]
         self._speller: tuple[Reader, Speller] | None = None  # one speller (and its df cache) per reader
+        # completions: the batch's text per id (None: deleted), and the table last read or written
+        # with what identifies it (the file's stat, or the reader it was rebuilt from) and the
+        # documents it counts (its stamp: a writer rebuilds a table stamped for another number)
+        self._completing: dict[str, str | None] = {}
+        self._completions: tuple[Any, Completions, Any] | None = (None, Completions.empty(), None) if path is None else None
 
     @property
     def engine(self) -> str:
@@ -249,6 +256,7 @@ class Index:
             p.mkdir(parents=True, exist_ok=True)
             if overwrite:
                 _remove_other_engines(p, engine)
+                _complete.remove_files(p)
         except OSError as e:
             raise ArsearchError(f"cannot create an index at {p}: {e.strerror or e}") from e
         store = kind.create(p, resolved, analyzer, ranking)
@@ -374,6 +382,7 @@ class Index:
         with self._lock:
             self._store.close()
             self._speller = None
+            self._completing = {}
 
     # -- writing -------------------------------------------------------------------
     def _prepare(self, doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -429,7 +438,21 @@ class Index:
         """
         prepared = self._prepare(doc)
         with self._lock:
+            self._write(prepared)
+
+    def _write(self, prepared: dict[str, Any]) -> None:
+        """Write a prepared document to the store, noting its text for the completions."""
+        try:
             self._store.write(prepared)
+        except BaseException:
+            if not self._store.writing:  # the store dropped the batch
+                self._completing = {}
+            raise
+        self._completing[prepared[ID_FIELD]] = self._text(prepared)
+
+    def _text(self, doc: Mapping[str, Any]) -> str:
+        """A document's text fields, one per line (what the completions count)."""
+        return "\n".join(v for f in self.text_fields if isinstance(v := doc.get(f), str) and v)
 
     def update(self, doc: Mapping[str, Any]) -> None:
         """The same as :meth:`add` (which replaces a document with the same
@@ -444,7 +467,9 @@ class Index:
             raise DocumentError(f"delete() takes a str id, not {type(doc_id).__name__}")
         _check_id(doc_id)
         with self._lock:
-            return self._store.delete(doc_id)
+            matched = self._store.delete(doc_id)
+            self._completing[doc_id] = None
+            return matched
 
     def add_many(
         self,
@@ -489,7 +514,7 @@ class Index:
                             raise
                         on_error(doc, e)
                         continue
-                    self._store.write(prepared)
+                    self._write(prepared)
                     count += 1
                     if count % batch_size == 0:
                         self.commit()
@@ -510,11 +535,36 @@ class Index:
         on Whoosh: its last copy replaces the earlier one in a second commit);
         ``optimize`` merges the index into one segment."""
         with self._lock:
-            self._store.commit(optimize=optimize)
+            pending, self._completing = self._completing, {}
+            if not pending or not self._store.writing:
+                self._store.commit(optimize=optimize)
+                return
+            table = self._completions_after(pending)
+            if self.path is not None:
+                _write_step(lambda: (self.path / _complete.STALE_MARK).touch(), self.path)
+            try:
+                self._store.commit(optimize=optimize)
+            except BaseException:
+                if self.path is not None:  # nothing was committed: the table on disk stands
+                    (self.path / _complete.STALE_MARK).unlink(missing_ok=True)
+                raise
+            if self.path is None:
+                self._completions = (None, table, None)
+                return
+            folder = self.path
+            stamp = {"documents": self._store.reader().doc_count()}
+
+            def publish() -> None:
+                _complete.write_file(folder, table, stamp)
+                (folder / _complete.STALE_MARK).unlink()
+
+            _write_step(publish, folder, "the documents are committed; the completions are rebuilt at the next commit")
+            self._completions = (_complete.file_key(folder), table, stamp)
 
     def cancel(self) -> None:
         """Drop pending (uncommitted) writes and release the write lock."""
         with self._lock:
+            self._completing = {}
             self._store.cancel()
 
     def _cancel_after(self, error: BaseException | None) -> None:
@@ -525,6 +575,102 @@ class Index:
         except Exception as e:  # noqa: BLE001 - the first error is the one to report
             if error is not None:
                 error.add_note(f"arsearch: cancelling the pending writes also failed: {type(e).__name__}: {e}")
+
+    # -- completions ------------------------------------------------------------------
+    def _completions_after(self, pending: Mapping[str, str | None]) -> Completions:
+        """The completion table once the batch ``pending`` (text per id, None
+        for a deletion) replaces the committed copies of its ids."""
+        reader = self._store.reader()  # the last commit: the writer holds the lock
+        base = self._completion_base(reader)
+        removed: list[str] = []
+        if reader.doc_count():
+            for doc_id in pending:
+                old = reader.document(doc_id)
+                if old is not None:
+                    removed.append(self._text(old))
+        added = [text for text in pending.values() if text is not None]
+        return base.apply(added, removed, self.analyzer)
+
+    def _completion_base(self, reader: Reader) -> Completions:
+        """The table of the last commit, for a writer: rebuilt from the stored
+        documents when the file is missing, damaged or stale."""
+        if self.path is None:
+            assert self._completions is not None
+            return self._completions[1]
+        if not (self.path / _complete.STALE_MARK).exists():
+            key = _complete.file_key(self.path)
+            if key is not None and self._completions is not None and self._completions[0] == key:
+                stored: tuple[Completions, Any] | None = self._completions[1:]
+            else:
+                try:
+                    stored = _complete.read_file(self.path)
+                except IncompatibleIndexError:
+                    stored = None
+            if stored is None and not reader.doc_count():
+                return Completions.empty()
+            if stored is not None and isinstance(stored[1], dict) and stored[1].get("documents") == reader.doc_count():
+                return stored[0]
+        return self._rebuild_completions(reader)
+
+    def _rebuild_completions(self, reader: Reader) -> Completions:
+        return Completions.empty().apply([self._text(doc) for doc in reader.documents()], [], self.analyzer)
+
+    def _reading_completions(self, reader: Reader) -> Completions:
+        """The table of the last commit, for a reader: the file (re-read when it
+        changes), or, for an index that has none, rebuilt in memory."""
+        if self.path is None:
+            assert self._completions is not None
+            return self._completions[1]
+        key = _complete.file_key(self.path)
+        cached = self._completions
+        if key is None:
+            if cached is None or cached[0] is not reader:
+                cached = (reader, self._rebuild_completions(reader) if reader.doc_count() else Completions.empty(), None)
+        elif cached is None or cached[0] != key:
+            try:
+                stored = _complete.read_file(self.path)
+            except IncompatibleIndexError as e:
+                raise type(e)(f"cannot read the completions of the index at {self.path}: {e}") from e
+            cached = (key, *stored) if stored is not None else (None, Completions.empty(), None)
+        self._completions = cached
+        return cached[1]
+
+    def complete(self, text: str, limit: int = 10) -> list[Completion]:
+        """Completions of ``text`` as it is typed in a search box: its last
+        word completed from the index's own words and two-word phrases.
+
+        The typed text is normalized like the index (diacritics, hamza
+        forms, ى/ي, ة/ه, tatweel), and each completion shows the word as the
+        index's documents most often write it (الأمن, not الامن). Phrases
+        the previous word begins come first, then single words; each group
+        by ``count``, the documents holding the phrase or word (see
+        :meth:`arsearch.complete.Completions.complete` for clitics and
+        ties). A text ending with a space completes the next word from the
+        phrases. The table is kept in the index, updated at each commit.
+
+        >>> ix = Index.memory()
+        >>> with ix:
+        ...     ix.add({"id": "1", "title": "مجلس الأمن", "body": "اجتمع مجلس الأمن في نيويورك"})
+        ...     ix.add({"id": "2", "title": "مجلس الأمة", "body": "الانتخابات التشريعية"})
+        >>> [(c.text, c.count) for c in ix.complete("مجلس الا")]
+        [('مجلس الأمن', 1), ('مجلس الأمة', 1), ('مجلس الانتخابات', 1)]
+        >>> [c.text for c in ix.complete("الإنتخـا")]
+        ['الانتخابات']
+        """
+        if not isinstance(text, str):
+            raise QueryError(f"text must be str, not {type(text).__name__}")
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+            raise QueryError(f"limit must be a non-negative integer, not {limit!r}")
+        text = _clean_query(text)
+        head = ""
+        if len(text) > MAX_QUERY_CHARS:  # only the last words matter: complete the end of a long text
+            cut = len(text) - MAX_QUERY_CHARS
+            space = next((i for i in range(cut, len(text)) if text[i].isspace()), len(text))
+            head, text = text[:space], text[space:]
+        with self._lock:
+            table = self._reading_completions(self._reader())
+        found = table.complete(text, self.analyzer, limit)
+        return [Completion(head + c.text, c.count) for c in found] if head else found
 
     # -- reading -------------------------------------------------------------------
     def _reader(self) -> Reader:
@@ -560,7 +706,7 @@ class Index:
         [('1', 'نص')]
         """
         with self._lock:
-            return self._reader().documents()
+            return list(self._reader().documents())
 
     def search(
         self,
@@ -756,6 +902,15 @@ def _meta(fields: Mapping[str, Field], analyzer: Analyzer, ranking: Ranking, eng
         "fields": {n: {"kind": f.kind, "stored": f.stored, "boost": f.boost} for n, f in fields.items()},
         "ranking": ranking.to_json(),
     }
+
+
+def _write_step(step: Callable[[], object], folder: Path, note: str = "the last commit is kept") -> None:
+    """Run a write to the index folder; an OS error becomes :class:`IndexWriteError`."""
+    try:
+        step()
+    except OSError as e:
+        raise IndexWriteError(f"cannot write the completions of the index at {folder}: {e.strerror or e}; {note}",
+                              e.errno) from e
 
 
 def _remove_other_engines(path: Path, engine: str) -> None:

@@ -174,6 +174,7 @@ ENGINE_INDEPENDENT = {
     "test_arabizi",
     "test_search_options",
     "test_cli_search",
+    "test_complete",
 }
 
 

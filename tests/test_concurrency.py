@@ -149,7 +149,7 @@ def assert_healthy(path: Path, expected: set[str]) -> None:
     # The next commit also swept what the dead writer left (its temp folder,
     # the files of its unfinished segment): no disk space leaks.
     live = {s.segment_id() for s in reopened._store._wix._segments()}
-    expected_names = {"arsearch.json", LOCK_FILE, f"_MAIN_{reopened._store._wix.latest_generation()}.toc"}
+    expected_names = {"arsearch.json", "completions.bin", LOCK_FILE, f"_MAIN_{reopened._store._wix.latest_generation()}.toc"}
     leftovers = [
         name
         for name in os.listdir(path)

@@ -14,7 +14,7 @@ index's :class:`~arsearch.Analyzer` and its ranking's representations.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -69,11 +69,12 @@ class Reader(Protocol):
     def document(self, doc_id: str) -> dict[str, Any] | None:
         """The stored fields of the live document with this id, or None."""
 
-    def documents(self) -> list[dict[str, Any]]:
-        """The stored fields of every live document (with ``id``)."""
-
     def doc_count(self) -> int:
         """Live documents."""
+
+    def documents(self) -> Iterator[dict[str, Any]]:
+        """The stored fields (with ``id``) of every live document, in no set
+        order (rebuilding what is derived from them, e.g. completions)."""
 
     def stats(self) -> dict[str, Any]:
         """``deleted`` (documents marked deleted, not yet merged away),

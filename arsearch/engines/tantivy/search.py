@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -412,12 +412,14 @@ class TantivyReader:
         found = self.searcher.search(Q.term_query(self._schema, "id", doc_id, index_option="basic"), 1, count=False).hits
         return self.stored(found[0][1]) if found else None
 
-    def documents(self) -> list[dict[str, Any]]:
-        hits = self.searcher.search(tantivy.Query.all_query(), max(self.n, 1), count=False).hits
-        return [self.stored(address) for _score, address in hits]
-
     def doc_count(self) -> int:
         return self.n
+
+    def documents(self) -> Iterator[dict[str, Any]]:
+        if not self.n:
+            return iter(())
+        hits = self.searcher.search(Q.all_query(), self.n, count=False).hits
+        return (self.stored(address) for _, address in hits)
 
     def stats(self) -> dict[str, Any]:
         deleted = None

@@ -30,7 +30,7 @@ import pickle
 import struct
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -648,12 +648,12 @@ class Engine:
         return dict(found) if found is not None else None
 
     @_damage_is_an_error
-    def documents(self) -> list[dict[str, Any]]:
-        return [dict(fields) for fields in self.searcher.all_stored_fields()]
-
-    @_damage_is_an_error
     def doc_count(self) -> int:
         return int(self.searcher.doc_count())
+
+    @_damage_is_an_error
+    def documents(self) -> Iterator[dict[str, Any]]:
+        return (dict(fields) for fields in list(self.searcher.all_stored_fields()))
 
     @_damage_is_an_error
     def stats(self) -> dict[str, Any]:
