@@ -203,3 +203,82 @@ def test_tantivy_procs_2_from_a_script_without_a_main_guard(tmp_path: Path) -> N
     done = subprocess.run([sys.executable, str(script), str(tmp_path / "ix")], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["documents", "300"]
+
+
+_TANTIVY_PARENT = """
+import sys, time
+from arsearch import Index
+others = [Index.create(f"{sys.argv[1]}-other{i}", engine="tantivy") for i in range(3)]  # tantivy threads running
+ix = Index.create(sys.argv[1], engine="tantivy")
+shown = []
+def progress(n):
+    pool = ix._store._pool
+    if pool is not None and not shown:
+        shown.append(1)
+        print(" ".join(str(p.pid) for p in pool._procs), flush=True)
+docs = ({"id": str(i), "body": "ذهب الطلاب إلى المكتبة العامة لقراءة الكتب %d " % i * 20} for i in range(10**7))
+ix.add_many(docs, procs=2, batch_size=10**7, progress=progress)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_tantivy_workers_end_with_a_killed_parent_and_the_lock_is_free(tmp_path: Path) -> None:
+    """The analyzing processes (started while other tantivy indexes' threads
+    run in the parent) end when the parent is killed, and the index can be
+    written again."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "ix"
+    parent = subprocess.Popen([sys.executable, "-c", _TANTIVY_PARENT, str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        workers = [int(pid) for pid in parent.stdout.readline().split()]  # type: ignore[union-attr]
+        assert len(workers) == 2 and all(map(_running, workers))
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(map(_running, workers)):
+            time.sleep(0.05)
+        assert not [pid for pid in workers if _running(pid)], "analyzing processes outlived their parent"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+    ix = Index.open(path, lock_timeout=10)
+    ix.add({"id": "after", "body": "الكتب"})
+    ix.commit()
+    assert ix.get("after") is not None
+
+
+def test_tantivy_cancel_ends_the_workers(tmp_path: Path) -> None:
+    ix = Index.create(tmp_path / "ix", engine="tantivy")
+
+    def docs():  # type: ignore[no-untyped-def]
+        for i in range(2_000):
+            yield {"id": f"n{i}", "body": f"الحصاد الوفير {i} " * 20}
+        raise RuntimeError("the source broke")
+
+    seen: list[list[int]] = []
+
+    def progress(n: int) -> None:
+        pool = ix._store._pool  # type: ignore[attr-defined]
+        if pool is not None and not seen:
+            seen.append([p.pid for p in pool._procs])
+
+    with pytest.raises(RuntimeError, match="the source broke"):
+        ix.add_many(docs(), procs=2, progress=progress)
+    assert seen and len(seen[0]) == 2
+    assert not [pid for pid in seen[0] if _running(pid)]
+    assert len(ix) == 0  # nothing of the failed batch committed
+    ix.add({"id": "x", "body": "الحصاد"})
+    ix.commit()
+    assert len(ix) == 1

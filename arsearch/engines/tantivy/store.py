@@ -10,7 +10,6 @@ chunks, and the main process hands the results to tantivy in input order.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import shutil
 import time
@@ -33,6 +32,7 @@ from ...errors import (
 from ...fields import ID_FIELD, Field, Ranking
 from ...memory import DEFAULT_MEMORY_MB, MemoryBudget
 from .schema import DocAnalyzer, build_schema
+from .workers import AnalyzerPool
 from .search import TantivyReader
 
 __all__ = ["TantivyStore", "FOLDER"]
@@ -42,17 +42,6 @@ _CHUNK = 64  # documents per task sent to an analyzing process
 _IN_FLIGHT = 8  # chunks per process queued ahead of the main process
 _LOCK_POLL = 0.05  # seconds between attempts to take the lock within lock_timeout
 
-_worker: DocAnalyzer | None = None  # the analyzing processes' DocAnalyzer
-
-
-def _init_worker(fields: dict[str, Field], analyzer: Analyzer, ranking: Ranking) -> None:
-    global _worker
-    _worker = DocAnalyzer(fields, analyzer, ranking)
-
-
-def _analyze_chunk(docs: list[dict[str, Any]]) -> list[Any]:
-    assert _worker is not None
-    return [_worker(d) for d in docs]
 
 
 class TantivyStore:
@@ -87,7 +76,6 @@ class TantivyStore:
         self._writer: Any = None
         self._pool: Any = None
         self._queue: list[dict[str, Any]] = []  # documents waiting for the analyzing processes
-        self._results: list[Any] = []  # chunks being analyzed, in order
         self._pending: set[str] = set()  # ids written in this batch
         self._gone: set[str] = set()  # ids deleted in this batch
         self._reader: TantivyReader | None = None
@@ -133,12 +121,8 @@ class TantivyStore:
         if self._writer is None:
             limit_caches(budget.cache_surfaces // procs)  # before the analyzing processes fork
         if procs > 1 and self._pool is None:
-            # Forked (where the OS can) before tantivy's writer starts its threads: the
-            # workers only analyze text. Spawned workers would re-run a script's
-            # unguarded top-level code (no ``if __name__ == "__main__"``) in each worker.
-            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-            ctx = multiprocessing.get_context(method)
-            self._pool = ctx.Pool(procs, _init_worker, (self._fields, self._analyzer, self._ranking))
+            # fresh interpreters, not forked or spawned children (see workers.py)
+            self._pool = AnalyzerPool(procs, (self._fields, self._analyzer, self._ranking))
             self._procs = procs
         if self._writer is None:
             deadline = time.monotonic() + self.lock_timeout
@@ -183,10 +167,10 @@ class TantivyStore:
 
     def _send(self) -> None:
         if self._queue:
-            self._results.append(self._pool.apply_async(_analyze_chunk, (self._queue,)))
+            self._pool.submit(self._queue)
             self._queue = []
-        while len(self._results) > _IN_FLIGHT * self._procs or (self._results and self._results[0].ready()):
-            for analyzed in self._results.pop(0).get():
+        while len(self._pool) > _IN_FLIGHT * self._procs:
+            for analyzed in self._pool.next_result():
                 self._add(analyzed)
 
     def _drain(self) -> None:
@@ -194,16 +178,15 @@ class TantivyStore:
         if self._pool is None:
             return
         self._send()
-        while self._results:
-            for analyzed in self._results.pop(0).get():
+        while len(self._pool):
+            for analyzed in self._pool.next_result():
                 self._add(analyzed)
 
     def _stop_pool(self) -> None:
         pool, self._pool = self._pool, None
-        self._queue, self._results = [], []
+        self._queue = []
         if pool is not None:
-            pool.terminate()
-            pool.join()
+            pool.close()
 
     def delete(self, doc_id: str) -> int:
         self.begin()
