@@ -119,10 +119,11 @@ class TantivyStore:
     def begin(self, procs: int = 1) -> None:
         budget = MemoryBudget(self.memory_mb)
         if self._writer is None:
-            limit_caches(budget.cache_surfaces // procs)  # before the analyzing processes fork
+            limit_caches(budget.cache_surfaces // procs)  # this process's share (each worker gets as much)
         if procs > 1 and self._pool is None:
             # fresh interpreters, not forked or spawned children (see workers.py)
-            self._pool = AnalyzerPool(procs, (self._fields, self._analyzer, self._ranking))
+            setup = (self._fields, self._analyzer, self._ranking, budget.cache_surfaces // procs)
+            self._pool = AnalyzerPool(procs, setup)
             self._procs = procs
         if self._writer is None:
             deadline = time.monotonic() + self.lock_timeout

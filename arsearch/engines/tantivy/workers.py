@@ -33,7 +33,8 @@ _PACKAGE_ROOT = str(Path(__file__).resolve().parents[3])  # the folder holding t
 class AnalyzerPool:
     """``procs`` worker processes analyzing chunks of documents with a
     :class:`~arsearch.engines.tantivy.schema.DocAnalyzer` built from
-    ``setup`` = (fields, analyzer, ranking)."""
+    ``setup`` = (fields, analyzer, ranking, cache_surfaces): the last is each
+    worker's analysis cache limit (:func:`arsearch.analysis.limit_caches`)."""
 
     def __init__(self, procs: int, setup: tuple[Any, ...]) -> None:
         env = dict(os.environ)
@@ -108,9 +109,11 @@ class AnalyzerPool:
 
 def _serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
     """A worker: the setup message, then chunks until the input ends."""
+    from ...analysis import limit_caches
     from .schema import DocAnalyzer
 
-    fields, analyzer, ranking = pickle.load(stdin)
+    fields, analyzer, ranking, cache_surfaces = pickle.load(stdin)
+    limit_caches(cache_surfaces)
     analyze = DocAnalyzer(fields, analyzer, ranking)
     # Input is read on its own thread, so the parent's writes never wait on
     # this process writing a result the parent is not reading yet.
