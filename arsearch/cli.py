@@ -400,6 +400,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="search Latin words as they are (by default a Latin word the index lacks, or one with "
         "Arabizi digits such as 7ekouma, is also read as Arabic)",
     )
+    cluster = p.add_argument_group(
+        "a cluster", "search an OpenSearch/Elasticsearch index made by 'arsearch export' (--index names it there)"
+    )
+    cluster.add_argument("--url", metavar="URL", help="the cluster, e.g. http://localhost:9200 (pip install 'arsearch[opensearch]')")
+    cluster.add_argument("--user", help="user name (basic authentication; password from $ARSEARCH_OPENSEARCH_PASSWORD)")
+    cluster.add_argument("--api-key", help="API key (default: $ARSEARCH_OPENSEARCH_API_KEY)")
+    cluster.add_argument("--ca-cert", metavar="FILE", help="CA certificate (PEM) to verify the cluster's TLS certificate")
+    cluster.add_argument("--insecure", action="store_true", help="do not verify the TLS certificate")
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser(
@@ -645,6 +653,45 @@ def cmd_unlock(args: argparse.Namespace) -> int:
 # -- search ----------------------------------------------------------------------------
 
 
+def _search_local(
+    args: argparse.Namespace, query: str, fmt: str, table: str | None, fields: list[str] | None
+) -> tuple[Any, tuple[str, ...], str | None]:
+    ix = Index.open(args.index) if args.index else seeds_index()
+    try:
+        show = _show_columns(args.show, ix.fields, args.explain) if table else ()
+        flt = _parse_filters(args.filter, ix.fields)
+        results = ix.search(
+            query, limit=args.limit, offset=args.offset, fields=fields, filter=flt, sort=args.sort,
+            facets=args.facet or None, snippet_format=fmt, arabizi=args.arabizi,
+        )
+        suggestion = results.suggestion if results.total < SUGGEST_BELOW else None
+    finally:
+        ix.close()
+    return results, show, suggestion
+
+
+def _search_cluster(args: argparse.Namespace, query: str, fmt: str, table: str | None) -> tuple[Any, tuple[str, ...]]:
+    """``search --url``: the cluster's hits, highlighted here (arsearch.opensearch.search)."""
+    if not args.index:
+        raise UsageError("--url needs --index NAME: the index on the cluster")
+    unsupported = [flag for flag, value in (("--filter", args.filter), ("--sort", args.sort), ("--facet", args.facet),
+                                            ("--fields", args.fields)) if value]
+    if unsupported:
+        raise UsageError(f"{', '.join(unsupported)} search a local index only, not a cluster (--url)")
+    from .opensearch.cli import API_KEY_ENV, PASSWORD_ENV
+    from .opensearch.export import connect
+    from .opensearch.search import cluster_settings, search_cluster
+
+    api_key = args.api_key if args.api_key is not None else os.environ.get(API_KEY_ENV)
+    client = connect(args.url, user=args.user, password=os.environ.get(PASSWORD_ENV), api_key=api_key,
+                     ca_certs=args.ca_cert, verify_certs=not args.insecure)
+    settings = cluster_settings(client, args.index)
+    show = _show_columns(args.show, settings[0], args.explain) if table else ()
+    results = search_cluster(client, args.index, query, limit=args.limit, offset=args.offset, settings=settings,
+                             snippet_format=fmt)
+    return results, show
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     if args.json and args.format == "csv":
         raise UsageError("choose one of --json and --format csv (see 'arsearch search --help')")
@@ -660,17 +707,11 @@ def cmd_search(args: argparse.Namespace) -> int:
         if not fields:
             raise UsageError("--fields needs field names, e.g. --fields title,body (see 'arsearch search --help')")
     query = " ".join(args.query)
-    ix = Index.open(args.index) if args.index else seeds_index()
-    try:
-        show = _show_columns(args.show, ix.fields, args.explain) if table else ()
-        flt = _parse_filters(args.filter, ix.fields)
-        results = ix.search(
-            query, limit=args.limit, offset=args.offset, fields=fields, filter=flt, sort=args.sort,
-            facets=args.facet or None, snippet_format=fmt, arabizi=args.arabizi,
-        )
-        suggestion = results.suggestion if results.total < SUGGEST_BELOW else None
-    finally:
-        ix.close()
+    if args.url is not None:
+        results, show = _search_cluster(args, query, fmt, table)
+        suggestion = None
+    else:
+        results, show, suggestion = _search_local(args, query, fmt, table, fields)
     out = sys.stdout
     for warning in results.warnings:
         _stderr_line(f"{PROG}: warning: {warning}")

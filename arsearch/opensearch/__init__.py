@@ -5,7 +5,9 @@ components only), :func:`document_source` the ``_source`` of one document
 (with the representations the client computes, such as ISRI roots),
 :func:`search_body` the query DSL for an arsearch query, and
 :func:`export_documents` bulk-loads documents with ``opensearch-py``
-(the ``opensearch`` extra: ``pip install 'arsearch[opensearch]'``).
+(the ``opensearch`` extra: ``pip install 'arsearch[opensearch]'``), and
+:func:`search_cluster` searches such an index with arsearch's query
+language, highlighting the hits as a local search does.
 
 Example:
     >>> from arsearch.opensearch import index_body, search_body
@@ -22,7 +24,10 @@ from .analysis import document_source, index_body, settings_hash
 from .emulate import emulate
 from .query import search_body
 
-__all__ = ["index_body", "document_source", "search_body", "settings_hash", "emulate", "export_documents", "ExportReport"]
+__all__ = [
+    "index_body", "document_source", "search_body", "settings_hash", "emulate", "export_documents", "ExportReport",
+    "search_cluster", "cluster_settings",
+]
 
 
 def __getattr__(name: str) -> object:
@@ -31,4 +36,8 @@ def __getattr__(name: str) -> object:
         from . import export
 
         return getattr(export, name)
+    if name in ("search_cluster", "cluster_settings"):
+        from . import search
+
+        return getattr(search, name)
     raise AttributeError(name)

@@ -427,7 +427,19 @@ def index_body(
                 "analysis": analysis_settings(analyzer, sizes),
             }
         },
-        "mappings": {"dynamic": "strict", "properties": properties},
+        "mappings": {"dynamic": "strict", "_meta": {"arsearch": settings_meta(fields, ranking, analyzer)},
+                     "properties": properties},
+    }
+
+
+def settings_meta(fields: Mapping[str, Field], ranking: Ranking, analyzer: Analyzer) -> dict[str, Any]:
+    """What :func:`index_body` records in the mapping's ``_meta.arsearch``:
+    the fields, ranking and analyzer configuration (``arsearch search --url``
+    reads them back to write its queries and highlight the hits)."""
+    return {
+        "analyzer": analyzer.config(),
+        "fields": {n: {"kind": f.kind, "stored": f.stored, "boost": f.boost} for n, f in fields.items()},
+        "ranking": ranking.to_json(),
     }
 
 
