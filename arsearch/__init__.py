@@ -26,6 +26,8 @@ from .errors import (
 )
 from .highlight import highlight
 from .index import Hit, Index, Results
+from .mapping import map_documents
+from .sources import read_documents
 from .fields import DEFAULT_RANKING, FAST_RANKING, Field, Ranking
 from .stem import stem
 from .stopwords import DEFAULT_STOPWORDS
@@ -49,6 +51,8 @@ __all__ = [
     "Ranking",
     "Results",
     "highlight",
+    "map_documents",
+    "read_documents",
     "IncompatibleIndexError",
     "IndexCorruptedError",
     "IndexExistsError",

@@ -62,6 +62,7 @@ LATIN_CAPITAL_O_WITH_STROKE = "\N{LATIN CAPITAL LETTER O WITH STROKE}"  # Ø: UT
 LATIN_CAPITAL_U_WITH_GRAVE = "\N{LATIN CAPITAL LETTER U WITH GRAVE}"  # Ù: lead byte 0xD9
 ARABIC_TAH = "\N{ARABIC LETTER TAH}"  # ط: UTF-8's lead byte 0xD8 read as cp1256
 ARABIC_ZAH = "\N{ARABIC LETTER ZAH}"  # ظ: lead byte 0xD9 read as cp1256
+TATWEEL = "\N{ARABIC TATWEEL}"
 
 # A word: a run of letters and combining marks.
 _WORD = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f\u064b-\u065f\u0670])+")
@@ -72,8 +73,11 @@ _LATIN = re.compile(f"[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-{LATIN_EXT_LAST}]"
 # saved again as UTF-8.
 _CP1252_HIGH = "\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122"
 _DOUBLE_LATIN = re.compile(f"[{LATIN_CAPITAL_O_WITH_STROKE}{LATIN_CAPITAL_U_WITH_GRAVE}][\u0080-\u00bf{_CP1252_HIGH}]")
-# The same read as cp1256 (ط or ظ, then what cp1256 puts at 0x80-0xBF).
-_CP1256_HIGH = "".join(bytes([b]).decode("cp1256") for b in range(0x80, 0xC0))
+# The same read as cp1256 (ط or ظ, then what cp1256 puts at 0x80-0xBF, but
+# not its Arabic letters and punctuation: الجاحظ؟ is Arabic).
+_CP1256_HIGH = "".join(
+    ch for b in range(0x80, 0xC0) if not ARABIC_BLOCK_FIRST <= (ch := bytes([b]).decode("cp1256")) <= ARABIC_BLOCK_LAST
+)
 _DOUBLE_1256 = re.compile(f"[{ARABIC_TAH}{ARABIC_ZAH}][{re.escape(_CP1256_HIGH)}]")
 
 
@@ -86,32 +90,47 @@ def _bom(data: bytes) -> str | None:
     return next((enc for bom, enc in BOMS if data.startswith(bom)), None)
 
 
-def implausible(text: str) -> str | None:
-    """Why ``text`` looks mis-decoded (mojibake), or None if it reads as text.
+def _suspects(text: str) -> tuple[list[str], int, int]:
+    """(Arabic-script words holding Latin letters, Arabic-script words, double-encoded sequences).
 
-    Example:
-        >>> implausible("ذهب الطلاب إلى المكتبة مع CNN")
-        >>> print(implausible("ذهب الطلاب إلى المكتبة".encode("iso-8859-6").decode("cp1256")))
-        looks like mojibake: 2 of 5 Arabic words hold Latin letters (e.g. 'ذçب')
+    Tatweel joins an Arabic prefix to a Latin word in correct text
+    (لـCNN, الـBrexit): it separates words here.
     """
     doubled = len(_DOUBLE_LATIN.findall(text)) + len(_DOUBLE_1256.findall(text))
     suspects: list[str] = []
     arabic_words = 0
-    for m in _WORD.finditer(text):
+    for m in _WORD.finditer(text.replace(TATWEEL, " ")):
         word = m.group()
         if _ARABIC.search(word):
             arabic_words += 1
             if _LATIN.search(word):
                 suspects.append(word)
-    if doubled and doubled >= MAX_SUSPECT_SHARE * max(arabic_words, 1):
-        sample = (_DOUBLE_LATIN.search(text) or _DOUBLE_1256.search(text))
+    return suspects, arabic_words, doubled
+
+
+def implausible(text: str) -> str | None:
+    """Why ``text`` looks mis-decoded (mojibake), or None if it reads as text.
+
+    Mojibake: more than one Arabic-script word, and more than 5%
+    (:data:`MAX_SUSPECT_SHARE`), hold Latin letters, or UTF-8's two-byte
+    sequences appear decoded as single bytes (Ø§, ط§) in more than one place
+    and 5% of the words.
+
+    Example:
+        >>> implausible("ذهب الطلاب إلى المكتبة مع CNN ولـCNN")
+        >>> print(implausible("ذهب الطلاب إلى المكتبة".encode("iso-8859-6").decode("cp1256")))
+        looks like mojibake: 2 of 5 Arabic words hold Latin letters (e.g. 'ذçب')
+    """
+    suspects, arabic_words, doubled = _suspects(text)
+    if doubled > 1 and doubled > MAX_SUSPECT_SHARE * arabic_words:
+        sample = _DOUBLE_LATIN.search(text) or _DOUBLE_1256.search(text)
         assert sample is not None
         at = text[max(sample.start() - 4, 0) : sample.end() + 4]
         return (
             "looks like mojibake: UTF-8 text that was decoded as a single-byte code page and saved again "
             f"(e.g. ...{at!r}...)"
         )
-    if suspects and len(suspects) > MAX_SUSPECT_SHARE * arabic_words:
+    if len(suspects) > 1 and len(suspects) > MAX_SUSPECT_SHARE * arabic_words:
         return (
             f"looks like mojibake: {len(suspects)} of {arabic_words} Arabic words hold Latin letters "
             f"(e.g. {suspects[0]!r})"
@@ -146,13 +165,17 @@ def detect(data: bytes, *, complete: bool = True) -> tuple[str | None, str]:
     error = _utf8_prefix(data, complete)
     if error is None:
         return "utf-8", ""
-    for enc in LEGACY:
+    best: tuple[int, int, str] | None = None  # (suspect words, order, codec)
+    for order, enc in enumerate(LEGACY):
         try:
             text = data.decode(enc)
         except UnicodeDecodeError:
             continue
         if implausible(text) is None:
-            return enc, ""
+            score = (len(_suspects(text)[0]), order, enc)
+            best = score if best is None else min(best, score)
+    if best is not None:
+        return best[2], ""
     return None, (
         f"not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}), and it does not read as Arabic "
         f"in {' or '.join(LEGACY)} either; give its encoding with --encoding NAME"
