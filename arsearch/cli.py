@@ -2,9 +2,11 @@
 
 Commands (``arsearch COMMAND --help`` shows each one's options and an example):
 
-* ``index INDEX_DIR PATH...`` – add ``.txt``, ``.jsonl`` and ``.jsonl.gz`` files
-  (or folders of them) to an index, creating it if needed; re-indexing a
-  document replaces it.
+* ``index INDEX_DIR PATH...`` – add ``.txt``, ``.jsonl``/``.ndjson``,
+  ``.json``, ``.csv`` and ``.tsv`` files (gzipped too; folders of them;
+  ``-`` for stdin) to an index, creating it if needed; re-indexing a
+  document replaces it. Encodings are detected (:mod:`arsearch.encodings`),
+  keys mapped with ``--id/--title/--text/--field`` (:mod:`arsearch.mapping`).
 * ``search [--index INDEX_DIR] QUERY`` – ranked hits with highlighted snippets;
   without ``--index`` the bundled sample corpus (``arsearch.seeds``) is searched.
 * ``analyze TEXT`` – the analyzer's tokens with their original spans.

@@ -63,6 +63,8 @@ LATIN_CAPITAL_U_WITH_GRAVE = "\N{LATIN CAPITAL LETTER U WITH GRAVE}"  # Ù: lead
 ARABIC_TAH = "\N{ARABIC LETTER TAH}"  # ط: UTF-8's lead byte 0xD8 read as cp1256
 ARABIC_ZAH = "\N{ARABIC LETTER ZAH}"  # ظ: lead byte 0xD9 read as cp1256
 TATWEEL = "\N{ARABIC TATWEEL}"
+MULTIPLICATION_SIGN = "\N{MULTIPLICATION SIGN}"
+DEFINITE_ARTICLE = "\N{ARABIC LETTER ALEF}\N{ARABIC LETTER LAM}"  # ال
 
 # A word: a run of letters and combining marks.
 _WORD = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f\u064b-\u065f\u0670])+")
@@ -99,7 +101,8 @@ def _suspects(text: str) -> tuple[list[str], int, int]:
     doubled = len(_DOUBLE_LATIN.findall(text)) + len(_DOUBLE_1256.findall(text))
     suspects: list[str] = []
     arabic_words = 0
-    for m in _WORD.finditer(text.replace(TATWEEL, " ")):
+    # × is cp1256's 0xD7, ISO-8859-6's ط: inside a word it counts as a Latin letter
+    for m in _WORD.finditer(text.replace(TATWEEL, " ").replace(MULTIPLICATION_SIGN, "x")):
         word = m.group()
         if _ARABIC.search(word):
             arabic_words += 1
@@ -119,7 +122,7 @@ def implausible(text: str) -> str | None:
     Example:
         >>> implausible("ذهب الطلاب إلى المكتبة مع CNN ولـCNN")
         >>> print(implausible("ذهب الطلاب إلى المكتبة".encode("iso-8859-6").decode("cp1256")))
-        looks like mojibake: 2 of 5 Arabic words hold Latin letters (e.g. 'ذçب')
+        looks like mojibake: 3 of 4 Arabic words hold Latin letters (e.g. 'ذçب')
     """
     suspects, arabic_words, doubled = _suspects(text)
     if doubled > 1 and doubled > MAX_SUSPECT_SHARE * arabic_words:
@@ -172,7 +175,10 @@ def detect(data: bytes, *, complete: bool = True) -> tuple[str | None, str]:
         except UnicodeDecodeError:
             continue
         if implausible(text) is None:
-            score = (len(_suspects(text)[0]), order, enc)
+            # Evidence for a code page: words starting with ال (the other code page
+            # reads its ل as ن or ف), against words holding Latin letters.
+            articles = sum(1 for m in _WORD.finditer(text) if m.group().startswith(DEFINITE_ARTICLE))
+            score = (len(_suspects(text)[0]) - articles, order, enc)
             best = score if best is None else min(best, score)
     if best is not None:
         return best[2], ""

@@ -352,15 +352,22 @@ def walk_sources(
     folder: str, reporter: Reporter, excluded: str | None = None, *, relative: bool = False, format: str | None = None
 ) -> list[Source]:
     """The input files under ``folder`` (sorted; hidden folders and the
-    real path ``excluded`` skipped), labelled ``folder/sub/name`` as typed,
+    real path ``excluded`` skipped; ``format``: that of files without an
+    extension, else sniffed), labelled ``folder/sub/name`` as typed,
     with the id ``root/sub/name`` (:func:`file_id`) — or ``sub/name`` for
     both with ``relative``. Unreadable folders are reported."""
     root = "" if relative else _root_name(folder)
     return [
         Source(Path(path), _label(rel if relative else os.path.join(folder, rel)), kind, file_id(root, rel))
         for path, rel in _walk(folder, reporter, excluded)
-        if (kind := input_kind(rel, format)) is not None
+        if (kind := _folder_kind(rel, format)) is not None
     ]
+
+
+def _folder_kind(name: str, format: str | None) -> str | None:
+    """The kind of a file found in a folder: ``format`` applies to files without an extension only."""
+    kind = input_kind(name)
+    return (input_kind(name, format) if format is not None else kind) if kind == SNIFF else kind
 
 
 def _walk(root: str, reporter: Reporter, excluded: str | None) -> Iterator[tuple[str, str]]:
@@ -669,8 +676,12 @@ class Feed:
                 raise _Stop(why)
             if fmt == SNIFF:
                 fmt = sniff(sample)
-                if fmt in ("txt", "json"):
-                    raise _Stop(f"looks like {'plain text' if fmt == 'txt' else 'a JSON array'} over {SAMPLE_BYTES >> 20} MiB; give it a .txt or .json name, or --format")
+                if fmt in ("txt", "json"):  # a whole-file format after all
+                    text, why = _text_of(head + self._guard(0, stream.read), forced)
+                    if text is None:
+                        raise _Stop(why)
+                    yield from self._txt(src, text) if fmt == "txt" else self._json(src, text)
+                    return
             lines = iter(_Lines(self, stream, head, codec, src))
         if fmt == "jsonl":
             yield from self._jsonl(src, lines)

@@ -358,3 +358,22 @@ def test_console_script_reads_stdin(tmp_path: Path) -> None:
         capture_output=True, timeout=120, env=env,
     )
     assert [h["id"] for h in json.loads(r.stdout)["hits"]] == ["p1"]
+
+
+def test_format_applies_to_files_without_extension_in_folders_only(tmp_path: Path) -> None:
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "rows").write_text("id,text\na,نص\n", encoding="utf-8")  # sniffed as CSV without --format
+    (folder / "notes.md").write_text("id,text\nb,نص\n", encoding="utf-8")  # another extension: not an input
+    assert read(folder) == ([{"id": "a", "body": "نص"}], [])
+    assert read(folder, format="txt") == ([{"id": "f/rows", "title": "id,text", "body": "id,text\na,نص\n"}], [])
+
+
+def test_large_file_without_extension_sniffed_as_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import arsearch.sources as sources
+
+    monkeypatch.setattr(sources, "SAMPLE_BYTES", 64)  # the file is larger than the sample
+    path = tmp_path / "book"
+    text = f"{TITLE}\n" + f"{ARTICLE}\n" * 20
+    path.write_bytes(text.encode("cp1256"))
+    assert read(path) == ([{"id": f"{tmp_path.name}/book", "title": TITLE, "body": text}], [])
