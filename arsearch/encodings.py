@@ -34,6 +34,8 @@ from __future__ import annotations
 import codecs
 import re
 
+from .chars import HARAKAT_FIRST, HARAKAT_LAST, SMALL_ALEF
+
 __all__ = ["detect", "decode", "implausible", "check_encoding", "LEGACY", "SAMPLE_BYTES"]
 
 #: Byte-order marks, longest first (UTF-32 LE's starts with UTF-16 LE's).
@@ -56,7 +58,7 @@ MAX_SUSPECT_SHARE = 0.05
 
 ARABIC_BLOCK_FIRST = "\N{ARABIC NUMBER SIGN}"  # U+0600
 ARABIC_BLOCK_LAST = "\N{ARABIC SMALL HIGH NOON}"  # U+06FF (end of the Arabic block)
-LATIN_LAST = "\N{LATIN SMALL LETTER Y WITH DIAERESIS}"  # U+00FF, end of Latin-1
+LATIN_FIRST_LETTER = "\N{LATIN CAPITAL LETTER A WITH GRAVE}"  # U+00C0, Latin-1's first letter (× U+00D7 and ÷ U+00F7 included)
 LATIN_EXT_LAST = "\N{LATIN SMALL LETTER Z WITH SWASH TAIL}"  # U+0240, end of Latin Extended-B's letters used here
 LATIN_CAPITAL_O_WITH_STROKE = "\N{LATIN CAPITAL LETTER O WITH STROKE}"  # Ø: UTF-8's lead byte 0xD8 read as cp1252
 LATIN_CAPITAL_U_WITH_GRAVE = "\N{LATIN CAPITAL LETTER U WITH GRAVE}"  # Ù: lead byte 0xD9
@@ -64,12 +66,22 @@ ARABIC_TAH = "\N{ARABIC LETTER TAH}"  # ط: UTF-8's lead byte 0xD8 read as cp125
 ARABIC_ZAH = "\N{ARABIC LETTER ZAH}"  # ظ: lead byte 0xD9 read as cp1256
 TATWEEL = "\N{ARABIC TATWEEL}"
 MULTIPLICATION_SIGN = "\N{MULTIPLICATION SIGN}"
+COMBINING_FIRST = "\N{COMBINING GRAVE ACCENT}"  # U+0300: the combining diacritical marks (on Latin letters)
+COMBINING_LAST = "\N{COMBINING LATIN SMALL LETTER X}"  # U+036F
 DEFINITE_ARTICLE = "\N{ARABIC LETTER ALEF}\N{ARABIC LETTER LAM}"  # ال
 
-# A word: a run of letters and combining marks.
-_WORD = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f\u064b-\u065f\u0670])+")
+# A word: a run of letters and combining marks (and ×: see below).
+_MARKS = f"{COMBINING_FIRST}-{COMBINING_LAST}{HARAKAT_FIRST}-{HARAKAT_LAST}{SMALL_ALEF}"
+_WORD = re.compile(f"(?:[^\\W\\d_]|[{_MARKS}]|{MULTIPLICATION_SIGN})+")
 _ARABIC = re.compile(f"[{ARABIC_BLOCK_FIRST}-{ARABIC_BLOCK_LAST}]")
-_LATIN = re.compile(f"[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-{LATIN_EXT_LAST}]")
+# The letters a wrong code page puts into Arabic words: Latin-1's and Latin
+# Extended's (à ç è é ê ô of ISO-8859-6 read as cp1256; ƒ Œ œ of UTF-8 read
+# as cp1256), and × (cp1256's 0xD7, ISO-8859-6's ط). Not ASCII: a correct
+# text may glue an Arabic letter to an English word (وXS), a wrong code page
+# never makes ASCII letters of Arabic bytes.
+_LATIN = re.compile(f"[{LATIN_FIRST_LETTER}-{LATIN_EXT_LAST}]")
+# An Arabic mark on an ASCII letter (Latin-1's ñ read as cp1256 is a dammatan).
+_MARK_ON_LATIN = re.compile(f"[A-Za-z][{HARAKAT_FIRST}-{HARAKAT_LAST}{SMALL_ALEF}]")
 # UTF-8's two-byte Arabic sequences (lead 0xD8/0xD9, then 0x80-0xBF) decoded
 # as cp1252 or Latin-1 (Ø or Ù, then a Latin-1 symbol or a cp1252 extra) and
 # saved again as UTF-8.
@@ -101,12 +113,13 @@ def _suspects(text: str) -> tuple[list[str], int, int]:
     doubled = len(_DOUBLE_LATIN.findall(text)) + len(_DOUBLE_1256.findall(text))
     suspects: list[str] = []
     arabic_words = 0
-    # × is cp1256's 0xD7, ISO-8859-6's ط: inside a word it counts as a Latin letter
-    for m in _WORD.finditer(text.replace(TATWEEL, " ").replace(MULTIPLICATION_SIGN, "x")):
+    if doubled <= 1 and not _LATIN.search(text) and not _MARK_ON_LATIN.search(text):
+        return suspects, 0, doubled  # the common case: nothing to look at word by word
+    for m in _WORD.finditer(text.replace(TATWEEL, " ")):
         word = m.group()
         if _ARABIC.search(word):
             arabic_words += 1
-            if _LATIN.search(word):
+            if _LATIN.search(word) or _MARK_ON_LATIN.search(word):
                 suspects.append(word)
     return suspects, arabic_words, doubled
 
