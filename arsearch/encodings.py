@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from itertools import islice
 
 from .chars import HARAKAT_FIRST, HARAKAT_LAST, SMALL_ALEF
 
@@ -69,6 +70,11 @@ MULTIPLICATION_SIGN = "\N{MULTIPLICATION SIGN}"
 COMBINING_FIRST = "\N{COMBINING GRAVE ACCENT}"  # U+0300: the combining diacritical marks (on Latin letters)
 COMBINING_LAST = "\N{COMBINING LATIN SMALL LETTER X}"  # U+036F
 DEFINITE_ARTICLE = "\N{ARABIC LETTER ALEF}\N{ARABIC LETTER LAM}"  # ال
+ALEF = "\N{ARABIC LETTER ALEF}"
+ALEF_MAKSURA = "\N{ARABIC LETTER ALEF MAKSURA}"
+FATHATAN = "\N{ARABIC FATHATAN}"
+DAMMATAN = "\N{ARABIC DAMMATAN}"
+KASRATAN = "\N{ARABIC KASRATAN}"
 
 # A word: a run of letters and combining marks (and ×: see below).
 _MARKS = f"{COMBINING_FIRST}-{COMBINING_LAST}{HARAKAT_FIRST}-{HARAKAT_LAST}{SMALL_ALEF}"
@@ -80,6 +86,18 @@ _ARABIC = re.compile(f"[{ARABIC_BLOCK_FIRST}-{ARABIC_BLOCK_LAST}]")
 # text may glue an Arabic letter to an English word (وXS), a wrong code page
 # never makes ASCII letters of Arabic bytes.
 _LATIN = re.compile(f"[{LATIN_FIRST_LETTER}-{LATIN_EXT_LAST}]")
+# A run of Arabic-block characters: about one per Arabic word (mojibake splits some in two).
+_ARABIC_WORD = re.compile(f"[{ARABIC_BLOCK_FIRST}-{ARABIC_BLOCK_LAST}]+")
+# A word starting with ال (not after a letter or a mark).
+_ARTICLE_WORD = re.compile(f"(?<![\\w{_MARKS}]){DEFINITE_ARTICLE}")
+# Tanween inside a word: it ends words (the fathatan of ـًا excepted). ISO-8859-6
+# puts kasratan where cp1256 has ي.
+_INNER_TANWEEN = re.compile(
+    f"(?:{FATHATAN}[^\\W\\d_{ALEF}{ALEF_MAKSURA}]|[{DAMMATAN}{KASRATAN}][^\\W\\d_])"
+)
+#: Latin letters whose words are looked at (more is mojibake anyway), and how far around each.
+MAX_LOOKS = 2000
+WINDOW = 64
 # An Arabic mark on an ASCII letter (Latin-1's ñ read as cp1256 is a dammatan).
 _MARK_ON_LATIN = re.compile(f"[A-Za-z][{HARAKAT_FIRST}-{HARAKAT_LAST}{SMALL_ALEF}]")
 # UTF-8's two-byte Arabic sequences (lead 0xD8/0xD9, then 0x80-0xBF) decoded
@@ -108,19 +126,25 @@ def _suspects(text: str) -> tuple[list[str], int, int]:
     """(Arabic-script words holding Latin letters, Arabic-script words, double-encoded sequences).
 
     Tatweel joins an Arabic prefix to a Latin word in correct text
-    (لـCNN, الـBrexit): it separates words here.
+    (لـCNN, الـBrexit): it separates words here. Only the words around
+    Latin letters are looked at one by one (regular expressions do the rest).
     """
     doubled = len(_DOUBLE_LATIN.findall(text)) + len(_DOUBLE_1256.findall(text))
+    hits = [m.start() for m in islice(_LATIN.finditer(text), MAX_LOOKS)]
+    hits += [m.start() for m in islice(_MARK_ON_LATIN.finditer(text), MAX_LOOKS)]
+    if doubled <= 1 and not hits:
+        return [], 0, doubled  # the common case
+    clean = text.replace(TATWEEL, " ")  # the same length: positions still match
+    arabic_words = len(_ARABIC_WORD.findall(clean))
     suspects: list[str] = []
-    arabic_words = 0
-    if doubled <= 1 and not _LATIN.search(text) and not _MARK_ON_LATIN.search(text):
-        return suspects, 0, doubled  # the common case: nothing to look at word by word
-    for m in _WORD.finditer(text.replace(TATWEEL, " ")):
-        word = m.group()
-        if _ARABIC.search(word):
-            arabic_words += 1
-            if _LATIN.search(word) or _MARK_ON_LATIN.search(word):
-                suspects.append(word)
+    seen: set[int] = set()
+    for at in hits:
+        for m in _WORD.finditer(clean, max(at - WINDOW, 0), at + WINDOW):
+            if m.start() <= at < m.end() and m.start() not in seen:
+                seen.add(m.start())
+                word = m.group()
+                if _ARABIC.search(word) and (_LATIN.search(word) or _MARK_ON_LATIN.search(word)):
+                    suspects.append(word)
     return suspects, arabic_words, doubled
 
 
@@ -135,7 +159,7 @@ def implausible(text: str) -> str | None:
     Example:
         >>> implausible("ذهب الطلاب إلى المكتبة مع CNN ولـCNN")
         >>> print(implausible("ذهب الطلاب إلى المكتبة".encode("iso-8859-6").decode("cp1256")))
-        looks like mojibake: 3 of 4 Arabic words hold Latin letters (e.g. 'ذçب')
+        looks like mojibake: 3 of 6 Arabic words hold Latin letters (e.g. 'ذçب')
     """
     suspects, arabic_words, doubled = _suspects(text)
     if doubled > 1 and doubled > MAX_SUSPECT_SHARE * arabic_words:
@@ -189,9 +213,11 @@ def detect(data: bytes, *, complete: bool = True) -> tuple[str | None, str]:
             continue
         if implausible(text) is None:
             # Evidence for a code page: words starting with ال (the other code page
-            # reads its ل as ن or ف), against words holding Latin letters.
-            articles = sum(1 for m in _WORD.finditer(text) if m.group().startswith(DEFINITE_ARTICLE))
-            score = (len(_suspects(text)[0]) - articles, order, enc)
+            # reads its ل as ن or ف), against words holding Latin letters and
+            # tanween inside words.
+            articles = len(_ARTICLE_WORD.findall(text))
+            against = len(_suspects(text)[0]) + len(_INNER_TANWEEN.findall(text))
+            score = (against - articles, order, enc)
             best = score if best is None else min(best, score)
     if best is not None:
         return best[2], ""
