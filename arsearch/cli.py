@@ -195,8 +195,9 @@ Inputs:
   no extension  sniffed: a JSON array, JSON lines, CSV or TSV (a header and
               rows of as many cells), else plain text; --format sets it
   -           stdin, in the --format given (sniffed without one)
-  folders     searched recursively for the files above (hidden folders and
-              files, and the index folder itself, are skipped)
+  folders     searched recursively for the files above (hidden folders,
+              hidden files without an extension, other extensions and the
+              index folder itself are skipped)
 Encodings: UTF-8 (with or without a byte-order mark), UTF-16 (by its
 byte-order mark), cp1256 and ISO-8859-6 are detected; --encoding forces one.
 A file that decodes to implausible text (mojibake) is skipped with a reason.
@@ -329,7 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME:KIND",
         help=f"declare a stored, filterable field filled from the key or column NAME; KIND: {', '.join(KINDS)} "
-        "(a new index gets it; an existing index must already have it, of that kind)",
+        "(a new index gets it; an existing index must already have it, of that kind, or be given --rebuild)",
     )
     p.set_defaults(func=cmd_index)
 

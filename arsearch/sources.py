@@ -621,6 +621,8 @@ class Feed:
 
     def _read(self, src: Source) -> Iterator[tuple[str, dict[str, Any]]]:
         """(where, document) of ``src``; its bad parts reported and skipped."""
+        if src.stdin and is_tty(sys.stdin):
+            self.reporter.message(f"{PROG}: reading documents from the terminal (stdin); end them with Ctrl-D")
         try:
             stream = self._open(src)
         except OSError as e:
@@ -637,7 +639,10 @@ class Feed:
     @staticmethod
     def _open(src: Source) -> BinaryIO:
         if src.stdin:
-            return sys.stdin.buffer
+            stream = getattr(sys.stdin, "buffer", None)
+            if stream is None:
+                raise OSError(0, "stdin is closed")
+            return stream
         f = open(src.path, "rb")  # noqa: SIM115 - closed by _read
         if src.kind.endswith(GZ):
             return gzip.GzipFile(fileobj=f, mode="rb")  # type: ignore[return-value]
