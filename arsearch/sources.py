@@ -749,9 +749,12 @@ class Feed:
                 continue
             content = True
             try:
-                obj = json.loads(text.rstrip("\r\n"))
-            except json.JSONDecodeError as e:
-                self._skip(src, where, f"broken JSON ({e.msg} at column {e.pos + 1})")
+                obj = json.loads(text)
+            except json.JSONDecodeError:
+                try:  # the message of the line without its line end
+                    json.loads(text.rstrip("\r\n"))
+                except json.JSONDecodeError as e:
+                    self._skip(src, where, f"broken JSON ({e.msg} at column {e.pos + 1})")
                 continue
             except RecursionError:
                 self._skip(src, where, "broken JSON (nested too deeply)")
@@ -773,7 +776,7 @@ class Feed:
                 if text is None:
                     bad[n] = why
                     text = "\n"
-                yield text
+                yield text.rstrip("\r\n") + "\n"  # line ends inside quoted cells read as \n
 
         tsv = delimiter == "\t"
         reader = csv.reader(texts(), delimiter=delimiter, quoting=csv.QUOTE_NONE if tsv else csv.QUOTE_MINIMAL)
@@ -842,7 +845,7 @@ class _Lines:
                 return
             n += 1
             text, why = _decode(raw, line=True, codec=codec)
-            yield n, (text.rstrip("\r\n") + "\n" if text is not None else None), why
+            yield n, text, why
 
     def _wide(self) -> Iterator[tuple[int, str | None, str]]:
         stream = io.TextIOWrapper(self.raw, encoding=self.codec, errors="strict", newline="")
