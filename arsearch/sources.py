@@ -466,15 +466,28 @@ class _Chain(io.RawIOBase):
         return len(data)
 
 
-def _read_head(stream: BinaryIO, size: int) -> bytes:
+def _read_head(stream: BinaryIO, size: int) -> tuple[bytes, BaseException | None]:
+    """The first ``size`` bytes of ``stream`` (fewer at its end), and the read error that stopped it, if any."""
     parts = []
-    while size > 0:
-        chunk = stream.read(size)
-        if not chunk:
-            break
-        parts.append(chunk)
-        size -= len(chunk)
-    return b"".join(parts)
+    read = getattr(stream, "read1", stream.read)  # one underlying read at a time: a read that fails loses its bytes
+    try:
+        while size > 0:
+            chunk = read(min(size, HEAD_CHUNK))
+            if not chunk:
+                break
+            parts.append(chunk)
+            size -= len(chunk)
+    except (OSError, EOFError, zlib.error) as e:
+        return b"".join(parts), e
+    return b"".join(parts), None
+
+
+#: The size of the reads of a file's head.
+HEAD_CHUNK = 1 << 13
+
+
+def _raise(error: BaseException) -> None:
+    raise error
 
 
 def sniff(sample: str) -> str:
@@ -650,8 +663,13 @@ class Feed:
 
     def _documents(self, src: Source, stream: BinaryIO) -> Iterator[tuple[str, dict[str, Any]]]:
         forced = self.options.encoding
-        head = self._guard(0, lambda: _read_head(stream, SAMPLE_BYTES))
+        head, failed = _read_head(stream, SAMPLE_BYTES)
         complete = len(head) < SAMPLE_BYTES
+        if failed is not None:  # e.g. a truncated .gz: its whole lines are read, then the error reported
+            head = head[: head.rfind(b"\n") + 1]
+            if not head.strip():
+                self._guard(0, lambda: _raise(failed))
+            stream, complete = io.BytesIO(b""), True
         if not head.strip():
             raise _Stop(_EMPTY)
         fmt = src.kind.removesuffix(GZ)
@@ -672,9 +690,15 @@ class Feed:
         else:
             codec = forced
             if codec is None:
-                codec, why = detect(head, complete=complete)
+                probe = head
+                if b"\x00" in head and detect(head[:4])[0] is None:  # NULs, and no byte-order mark
+                    first = next((line for line in head.split(b"\n") if line.strip()), b"")
+                    if b"\x00" in first:
+                        raise _Stop(detect(first)[1])  # a binary file
+                    probe = head.replace(b"\x00", b"")  # a line with a NUL is skipped alone
+                codec, why = detect(probe, complete=complete)
                 if codec is None:
-                    raise _Stop(why)
+                    codec = "utf-8"  # no code page fits: lines that are not UTF-8 are skipped one by one
             sample = head.decode(codec, errors="ignore")
             why = "" if forced else implausible(sample) or ""
             if why:
@@ -692,6 +716,8 @@ class Feed:
             yield from self._jsonl(src, lines)
         else:
             yield from self._csv(src, lines, "\t" if fmt == "tsv" else ",")
+        if failed is not None:
+            self._guard(head.count(b"\n"), lambda: _raise(failed))
 
     def _guard(self, n: int, read: Any) -> Any:
         """``read()``, its errors (a broken gzip stream, an I/O error) as :class:`_Stop`."""
