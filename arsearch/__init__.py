@@ -27,6 +27,8 @@ from .errors import (
 from .complete import Completion
 from .highlight import highlight
 from .index import Hit, Index, Results
+from .mapping import map_documents
+from .sources import read_documents
 from .fields import DEFAULT_RANKING, FAST_RANKING, Field, Ranking
 from .stem import stem
 from .stopwords import DEFAULT_STOPWORDS
@@ -51,6 +53,8 @@ __all__ = [
     "Ranking",
     "Results",
     "highlight",
+    "map_documents",
+    "read_documents",
     "IncompatibleIndexError",
     "IndexCorruptedError",
     "IndexExistsError",

@@ -2,9 +2,11 @@
 
 Commands (``arsearch COMMAND --help`` shows each one's options and an example):
 
-* ``index INDEX_DIR PATH...`` – add ``.txt``, ``.jsonl`` and ``.jsonl.gz`` files
-  (or folders of them) to an index, creating it if needed; re-indexing a
-  document replaces it.
+* ``index INDEX_DIR PATH...`` – add ``.txt``, ``.jsonl``/``.ndjson``,
+  ``.json``, ``.csv`` and ``.tsv`` files (gzipped too; folders of them;
+  ``-`` for stdin) to an index, creating it if needed; re-indexing a
+  document replaces it. Encodings are detected (:mod:`arsearch.encodings`),
+  keys mapped with ``--id/--title/--text/--field`` (:mod:`arsearch.mapping`).
 * ``search [--index INDEX_DIR] QUERY`` – ranked hits with highlighted snippets;
   without ``--index`` the bundled sample corpus (``arsearch.seeds``) is searched.
 * ``analyze TEXT`` – the analyzer's tokens with their original spans.
@@ -40,11 +42,12 @@ from typing import Any
 from .analysis import Analyzer
 from .errors import ArsearchError, IndexLockedError, IndexNotFoundError, QueryError
 from .engines import DEFAULT_ENGINE, ENGINES, available_engines, file_lock, store_class
-from .fields import ID_FIELD, Field, Ranking, resolve_fields
+from .encodings import check_encoding
+from .fields import DEFAULT_FIELDS, ID_FIELD, KINDS, Field, Ranking, resolve_fields
 from .highlight import FORMATS, NEAR_FORMATS
 from .index import META_FILE, Index
 from .seedcache import seeds_index
-from .sources import PROG, SUPPORTED, Feed, Reporter, collect, is_tty, one_line, os_reason
+from .sources import FORMATS as INPUT_FORMATS, PROG, SUPPORTED, Feed, ReadOptions, Reporter, collect, is_tty, one_line, os_reason
 from .stem import STEMMERS
 from .swap import replace_dir
 from .terminal import json_printable, printable, printable_except
@@ -180,6 +183,23 @@ def _non_negative_int(text: str) -> int:
     return _whole_number(text, 0)
 
 
+def _encoding(text: str) -> str:
+    try:
+        return check_encoding(text)
+    except LookupError:
+        raise argparse.ArgumentTypeError(f"unknown encoding {text!r} (e.g. utf-8, cp1256, iso-8859-6, utf-16)") from None
+
+
+def _field_spec(text: str) -> tuple[str, str]:
+    name, sep, kind = text.partition(":")
+    name, kind = name.strip(), kind.strip()
+    if not sep or not name or kind not in KINDS:
+        raise argparse.ArgumentTypeError(f"expected NAME:KIND with KIND one of {', '.join(KINDS)}, not {text!r}")
+    if name == ID_FIELD or not name.isidentifier() or "__" in name:
+        raise argparse.ArgumentTypeError(f"a field name is an identifier without '__', other than 'id', not {name!r}")
+    return name, kind
+
+
 MAIN_EPILOG = """\
 Example:
   arsearch index ./ix ./articles/           # build (or update) an index
@@ -193,13 +213,27 @@ Run 'arsearch COMMAND --help' for a command's options.
 
 INDEX_EPILOG = """\
 Inputs:
-  .txt        one document: id = the path as given (folder path + relative
-              path for files found in a folder), title = its first non-empty
-              line, body = the whole text (UTF-8)
-  .jsonl      one JSON object per line: "id", "title", "text" or "body";
-  .jsonl.gz   other keys are ignored unless the index declares such a field
-  folders     searched recursively for the files above (hidden folders and
-              the index folder itself are skipped)
+  .txt        one document: id = the name of the folder given (or holding
+              the file given), then the path inside it: txt/a.txt whether
+              the folder is typed txt, /abs/txt or . ; title = its first
+              non-empty line, body = the whole text
+  .jsonl      one JSON object per line (.ndjson the same)
+  .json       a JSON array of objects
+  .csv .tsv   a header row naming the columns, then one row per document
+              (TSV: tab-separated, no quoting)
+              JSON, CSV and TSV also gzipped (.jsonl.gz, .csv.gz ...); their
+              keys: "id" (or --id KEY), "title" (--title KEY), "body" or
+              "text" (--text KEY), and each field the index declares (see
+              --field); other keys are ignored
+  no extension  sniffed: a JSON array, JSON lines, CSV or TSV (a header and
+              rows of as many cells), else plain text; --format sets it
+  -           stdin, in the --format given (sniffed without one)
+  folders     searched recursively for the files above (hidden folders,
+              hidden files without an extension, other extensions and the
+              index folder itself are skipped)
+Encodings: UTF-8 (with or without a byte-order mark), UTF-16 (by its
+byte-order mark), cp1256 and ISO-8859-6 are detected; --encoding forces one.
+A file that decodes to implausible text (mojibake) is skipped with a reason.
 
 Documents whose id is already in the index replace the old version.
 --rebuild builds a new index (with the old one's fields and settings) in a
@@ -211,6 +245,8 @@ input failed, 2 for usage errors.
 
 Example:
   arsearch index ./ix ./articles/ news.jsonl.gz
+  arsearch index ./ix posts.csv --id url --text content --field year:numeric
+  zcat dump.gz | arsearch index ./ix - --format ndjson
   arsearch index --rebuild ./ix ./articles/
 """
 
@@ -333,13 +369,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "index",
         help="add files or folders to an index (created if missing)",
-        description="Add .txt, .jsonl and .jsonl.gz files (or folders of them) to the index in\n"
-        "INDEX_DIR, creating it if missing. Re-indexing a document updates it.",
+        description="Add .txt, .jsonl, .ndjson, .json, .csv and .tsv files (or folders of them, or\n"
+        "stdin) to the index in INDEX_DIR, creating it if missing. Re-indexing a\n"
+        "document updates it.",
         epilog=INDEX_EPILOG,
         formatter_class=fmt,
     )
     p.add_argument("index_dir", metavar="INDEX_DIR", help="the index folder (created if missing)")
-    p.add_argument("paths", metavar="PATH", nargs="+", help=f"{SUPPORTED} files, or folders holding them")
+    p.add_argument("paths", metavar="PATH", nargs="+", help=f"{SUPPORTED} files, folders holding them, or - (stdin)")
     p.add_argument(
         "--rebuild",
         action="store_true",
@@ -351,6 +388,32 @@ def build_parser() -> argparse.ArgumentParser:
         choices=list(ENGINES),
         help=f"the engine of a new (or --rebuild) index (default: {DEFAULT_ENGINE}; tantivy needs "
         "pip install 'arsearch[tantivy]'); an existing index keeps its own",
+    )
+    p.add_argument(
+        "--encoding",
+        type=_encoding,
+        metavar="NAME",
+        help="read every input in this encoding (e.g. cp1256) instead of detecting it",
+    )
+    p.add_argument(
+        "--format",
+        choices=INPUT_FORMATS,
+        help="the format of stdin (-) and of files without a known extension (default: sniffed)",
+    )
+    p.add_argument("--id", dest="id_key", metavar="KEY", help="the key or column holding the id (default: id)")
+    p.add_argument("--title", dest="title_key", metavar="KEY", help="the key or column holding the title (default: title)")
+    p.add_argument(
+        "--text", dest="text_key", metavar="KEY", help="the key or column holding the text (default: body, else text)"
+    )
+    p.add_argument(
+        "--field",
+        dest="fields",
+        type=_field_spec,
+        action="append",
+        default=[],
+        metavar="NAME:KIND",
+        help=f"declare a stored, filterable field filled from the key or column NAME; KIND: {', '.join(KINDS)} "
+        "(a new index gets it; an existing index must already have it, of that kind, or be given --rebuild)",
     )
     p.set_defaults(func=cmd_index)
 
@@ -473,15 +536,24 @@ def _plural(n: int, word: str) -> str:
 def cmd_index(args: argparse.Namespace) -> int:
     reporter = Reporter(sys.stderr)
     index_dir = Path(args.index_dir)
-    sources = collect(args.paths, reporter, exclude=index_dir)
+    fmt = "jsonl" if args.format == "ndjson" else args.format
+    sources = collect(args.paths, reporter, exclude=index_dir, format=fmt)
+    extra_fields = dict(args.fields)
+    options = ReadOptions(
+        encoding=args.encoding, format=fmt, id=args.id_key or ID_FIELD, title=args.title_key, text=args.text_key
+    )
     if not sources and reporter.skipped:
         reporter.message(f"indexed 0 documents from 0 files ({reporter.skipped} skipped)")
         return _fail("nothing to index: every input was skipped", 1)
-    aside = _Aside(index_dir, engine=args.engine) if args.rebuild and (index_dir / META_FILE).is_file() else None
+    aside = (
+        _Aside(index_dir, engine=args.engine, fields=extra_fields)
+        if args.rebuild and (index_dir / META_FILE).is_file()
+        else None
+    )
     try:
-        ix = aside.create() if aside else _open_for_writing(index_dir, engine=args.engine)
+        ix = aside.create() if aside else _open_for_writing(index_dir, engine=args.engine, fields=extra_fields)
         try:
-            feed = Feed(sources, ix.fields, reporter)
+            feed = Feed(sources, ix.fields, reporter, options)
             reporter.start()
             count = ix.add_many(feed, update=True, procs=args.procs, progress=reporter.progress, on_error=feed.on_error)
         finally:
@@ -511,14 +583,17 @@ class _Aside:
     (:func:`~arsearch.swap.replace_dir`). Readers see the old index until
     then; if the rebuild fails, the old index is left as it was."""
 
-    def __init__(self, index_dir: Path, engine: str | None = None) -> None:
+    def __init__(self, index_dir: Path, engine: str | None = None, fields: dict[str, str] | None = None) -> None:
         self.target = index_dir.resolve()  # a symbolic link keeps pointing at the index
         self.engine = engine  # None: the old index's
+        self.extra_fields = fields or {}  # --field declarations: added to (or changing) the old index's
         self.folder: Path | None = None  # the new index, then (after swap) the old one
         self._held = ExitStack()  # the old index's write lock
 
     def create(self) -> Index:
         fields, analyzer, ranking = _previous_settings(self.target)
+        if self.extra_fields:
+            fields = {**(fields or DEFAULT_FIELDS), **{n: Field(k) for n, k in self.extra_fields.items()}}
         self._held.enter_context(_write_lock(self.target))
         self.folder = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.rebuild-", dir=self.target.parent))
         engine = self.engine or _engine_of(self.target)
@@ -537,13 +612,18 @@ class _Aside:
             self._held.close()
 
 
-def _open_for_writing(path: Path, engine: str | None = None) -> Index:
-    """Open the index at ``path``, or create it (``--rebuild`` of an existing one: :class:`_Aside`)."""
+def _open_for_writing(path: Path, engine: str | None = None, fields: dict[str, str] | None = None) -> Index:
+    """Open the index at ``path``, or create it (``--rebuild`` of an existing one: :class:`_Aside`);
+    ``fields`` (``--field``) are added to a new index and must agree with an existing one."""
     if (path / META_FILE).is_file():
         ix = Index.open(path)
         if engine is not None and engine != ix.engine:
             ix.close()
             raise UsageError(f"the index at {path} uses the {ix.engine} engine; add --rebuild to rebuild it with {engine}")
+        mismatch = _field_mismatch(ix.fields, fields or {})
+        if mismatch:
+            ix.close()
+            raise UsageError(f"{mismatch} in the index at {path}; add --rebuild to rebuild it with --field as given")
         return ix
     if path.exists() and not path.is_dir():
         raise ArsearchError(f"{path} exists and is not a folder")
@@ -552,7 +632,20 @@ def _open_for_writing(path: Path, engine: str | None = None) -> Index:
             f"{path} is not empty and holds no arsearch index; give a new or empty folder as INDEX_DIR "
             f"(usage: arsearch index INDEX_DIR PATH...)"
         )
-    return Index.create(path, engine=engine)
+    declared = {**DEFAULT_FIELDS, **{n: Field(k) for n, k in (fields or {}).items()}} if fields else None
+    return Index.create(path, declared, engine=engine)
+
+
+def _field_mismatch(existing: dict[str, Field], wanted: dict[str, str]) -> str:
+    """Why ``--field`` declarations disagree with an index's fields ("" if they agree)."""
+    for name, kind in wanted.items():
+        have = existing.get(name)
+        if have is None:
+            kinds = ", ".join(f"{n} ({f.kind})" for n, f in existing.items())
+            return f"--field {name}:{kind}: there is no field {name!r} (fields: {kinds})"
+        if have.kind != kind:
+            return f"--field {name}:{kind}: the field {name!r} is {have.kind}, not {kind},"
+    return ""
 
 
 def _is_index_file(name: str) -> bool:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 from .analysis import ANALYZER_VERSION, DEFAULT_ANALYZER, Analyzer
 from .complete import Completion, Completions
@@ -385,7 +385,7 @@ class Index:
             self._completing = {}
 
     # -- writing -------------------------------------------------------------------
-    def _prepare(self, doc: Mapping[str, Any]) -> dict[str, Any]:
+    def _prepare(self, doc: Mapping[str, Any], extra: str = "error") -> dict[str, Any]:
         if not isinstance(doc, Mapping):
             raise DocumentError(f"a document must be a mapping, not {type(doc).__name__}")
         doc_id = doc.get(ID_FIELD)
@@ -403,6 +403,8 @@ class Index:
                 continue
             spec = self.fields.get(name)
             if spec is None:
+                if extra == "ignore":
+                    continue
                 known = ", ".join([ID_FIELD, *self.fields])
                 raise DocumentError(f"document {doc_id!r}: unknown field {name!r} (fields: {known})")
             if spec.kind == "text":
@@ -429,14 +431,17 @@ class Index:
                 out[name] = value
         return out
 
-    def add(self, doc: Mapping[str, Any]) -> None:
+    def add(self, doc: Mapping[str, Any], *, extra: Literal["error", "ignore"] = "error") -> None:
         """Add a document (a mapping with ``id`` and declared fields) to the pending batch.
         An ``id`` holding NUL raises :class:`DocumentError` (NULs in text fields are dropped).
+        A key that is not a field raises :class:`DocumentError`, or with
+        ``extra="ignore"`` is dropped (to rename keys, see :func:`arsearch.map_documents`).
 
         The id is unique: a document with the same id, committed or pending,
         is replaced (at commit), so the last one added wins.
         """
-        prepared = self._prepare(doc)
+        _check_extra(extra)
+        prepared = self._prepare(doc, extra)
         with self._lock:
             self._write(prepared)
 
@@ -480,6 +485,7 @@ class Index:
         procs: int = 1,
         progress: Callable[[int], None] | None = None,
         on_error: Callable[[Mapping[str, Any], DocumentError], None] | None = None,
+        extra: Literal["error", "ignore"] = "error",
     ) -> int:
         """Add many documents, committing every ``batch_size``.
 
@@ -495,8 +501,13 @@ class Index:
         called with the running count; bad documents raise
         :class:`DocumentError` unless ``on_error(doc, error)`` is given, in
         which case they are reported there and skipped. Returns the number
-        of documents written (repeated ids included).
+        of documents written (repeated ids included). Keys that are not
+        fields are errors, or with ``extra="ignore"`` dropped: records read
+        elsewhere (``{"id", "title", "text", "source"}``) are mapped onto the
+        fields by :func:`arsearch.map_documents` (renames included) or read
+        from files by :func:`arsearch.read_documents`.
         """
+        _check_extra(extra)
         del update  # every write replaces by id now
         if batch_size < 1:
             raise ValueError("batch_size must be >= 1")
@@ -508,7 +519,7 @@ class Index:
             try:
                 for doc in docs:
                     try:
-                        prepared = self._prepare(doc)
+                        prepared = self._prepare(doc, extra)
                     except DocumentError as e:
                         if on_error is None:
                             raise
@@ -925,6 +936,11 @@ def _remove_other_engines(path: Path, engine: str) -> None:
                 shutil.rmtree(entry)
             else:
                 entry.unlink()
+
+
+def _check_extra(extra: str) -> None:
+    if extra not in ("error", "ignore"):
+        raise ValueError(f"extra must be 'error' or 'ignore', not {extra!r}")
 
 
 def _check_id(doc_id: str) -> None:

@@ -169,6 +169,7 @@ ENGINE_INDEPENDENT = {
     "test_suggest",
     "test_fuzz",
     "test_cli",
+    "test_inputs",
     "test_precision",
     "test_memory",
     "test_arabizi",

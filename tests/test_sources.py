@@ -30,7 +30,7 @@ def test_txt_file(tmp_path: Path) -> None:
     docs, errors = collect_errors(path)  # one path, not a list
     assert errors == []
     assert docs == [
-        {"id": path.as_posix(), "title": "عنوان المقال", "body": "\n  عنوان المقال  \nذهب الطلاب إلى المكتبة\n"}
+        {"id": f"{tmp_path.name}/a.txt", "title": "عنوان المقال", "body": "\n  عنوان المقال  \nذهب الطلاب إلى المكتبة\n"}
     ]
 
 
@@ -71,14 +71,14 @@ def test_folders_are_walked_recursively_in_order(tmp_path: Path) -> None:
     (docs_dir / ".hidden" / "x.txt").write_text("skipped", encoding="utf-8")
     docs, errors = collect_errors(docs_dir)
     assert errors == []
-    root = docs_dir.as_posix()
+    root = "docs"  # ids are canonical: the folder's name, then the path inside it
     # a folder's files (sorted) come before its subfolders' (sorted)
     assert [d["id"] for d in docs] == [f"{root}/a.TXT", f"{root}/b.txt", "r1", f"{root}/sub/deeper/c.txt"]
 
 
 def test_bad_inputs_are_reported_and_skipped(tmp_path: Path) -> None:
     (tmp_path / "good.txt").write_text("عنوان\nنص", encoding="utf-8")
-    (tmp_path / "latin1.txt").write_bytes(b"caf\xe9")
+    (tmp_path / "latin1.txt").write_bytes("مكتبة".encode() + b" \xff\xfe caf\xe9")  # UTF-8, then other bytes
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "binary.txt").write_bytes(b"abc\x00def")
     (tmp_path / "not-gzip.jsonl.gz").write_bytes(b"plain text")
@@ -86,12 +86,12 @@ def test_bad_inputs_are_reported_and_skipped(tmp_path: Path) -> None:
     (tmp_path / "rows.jsonl").write_text(jsonl(rows), encoding="utf-8")
     missing = tmp_path / "missing.txt"
     docs, errors = collect_errors([tmp_path, missing])
-    assert [d["id"] for d in docs] == [(tmp_path / "good.txt").as_posix(), "r1"]
+    assert [d["id"] for d in docs] == [f"{tmp_path.name}/good.txt", "r1"]
     reasons = {Path(where).name: why for where, why in errors}
     assert reasons == {
-        "binary.txt": "contains NUL bytes (a binary file?)",
+        "binary.txt": "contains NUL bytes (a binary file, or UTF-16 without a byte-order mark: give --encoding utf-16-le)",
         "empty.txt": "empty file",
-        "latin1.txt": "not valid UTF-8 (byte 0xe9 at offset 3)",
+        "latin1.txt": "not valid UTF-8 (byte 0xff at offset 11), and it does not read as Arabic in cp1256 or iso-8859-6 either; give its encoding with --encoding NAME",
         "not-gzip.jsonl.gz": "not a gzip file",
         "rows.jsonl line 2": "broken JSON (Expecting ',' delimiter at column 12)",
         "rows.jsonl line 3": "expected a JSON object, got array",
