@@ -170,6 +170,7 @@ ENGINE_INDEPENDENT = {
     "test_fuzz",
     "test_cli",
     "test_precision",
+    "test_indexflow",
 }
 
 

@@ -717,6 +717,9 @@ class _GroupedSubWriterTask(SubWriterTask):  # type: ignore[misc]
 
     def run(self) -> None:
         _die_with_parent(self.parent_pid)
+        # Ctrl-C reaches every process of the terminal's group: the parent decides
+        # (commit what was read, or cancel and stop this process).
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         if self.lock_fd is not None:
             # The lock is the parent's: with this copy closed, it is free as soon as the parent is gone.
             try:
