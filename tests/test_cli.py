@@ -26,7 +26,7 @@ from arsearch.cli import main
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
 SEED_WORD = "أراضي"  # spelled with hamza in the seed text; searched for without it
-COMMANDS = ["index", "search", "analyze", "stats", "unlock"]
+COMMANDS = ["index", "search", "analyze", "stats", "compact", "unlock"]
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
