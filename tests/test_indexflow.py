@@ -283,6 +283,26 @@ def test_a_signal_mid_run_commits_what_was_read(tmp_path: Path, engine: str, sig
     assert f"{2001 - committed:,} added, {committed:,} updated" in summary(err)
 
 
+def test_ctrl_c_to_the_whole_process_group_with_analyzing_sub_processes(
+    tmp_path: Path, engine: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A terminal's Ctrl-C reaches every process of its group: the analyzing
+    sub-processes ignore it and the parent commits what was read."""
+    ix = tmp_path / "ix"
+    proc = _start(
+        tmp_path, "index", "--procs", "2", "--engine", engine, "--progress", "lines", str(ix), str(NEWS),
+        start_new_session=True,
+    )
+    _wait_for(proc, "indexing 1 file")
+    time.sleep(3.0)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 130, err
+    m = re.search(r"interrupted: the ([\d,]+) documents read were committed", err)
+    assert m, err
+    assert stats(capsys, ix)["documents"] == int(m.group(1).replace(",", "")) > 0
+
+
 def test_a_second_signal_drops_the_pending_documents_and_keeps_the_commits(
     tmp_path: Path, engine: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
