@@ -597,7 +597,8 @@ def _index_run(
         finished = {s.label for s in feed.complete}
         manifest.claim(written, unfinished=[i for label, ids in feed.ids.items() if label not in finished for i in ids])
         for src in feed.complete:
-            manifest.record(src.path, states[src.label], settings, feed.ids.get(src.label, []))
+            if src.label in states:  # else its stat failed and its read did not: recorded by the next run
+                manifest.record(src.path, states[src.label], settings, feed.ids.get(src.label, []))
         try:
             manifest.save()
         except OSError as e:
