@@ -52,6 +52,9 @@ def _init_worker(fields: dict[str, Field], analyzer: Analyzer, ranking: Ranking)
     # Ctrl-C reaches every process of the terminal's group: the parent decides what
     # to do (commit what was read, or cancel); a worker dying here would hang it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A forked worker inherits the parent's Python handlers (arsearch index's graceful
+    # SIGTERM): Pool.terminate() stops workers with SIGTERM, which must end them.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _worker = DocAnalyzer(fields, analyzer, ranking)
 
 
