@@ -11,7 +11,8 @@ Commands (``arsearch COMMAND --help`` shows each one's options and an example):
   without ``--index`` the bundled sample corpus (``arsearch.seeds``) is searched.
 * ``analyze TEXT`` – the analyzer's tokens with their original spans.
 * ``stats INDEX_DIR`` – documents, terms, segments, size, analyzer.
-* ``unlock INDEX_DIR`` – clear a write lock no process holds.
+* ``compact INDEX_DIR`` – merge the index into one segment, dropping deleted documents.
+* ``unlock INDEX_DIR`` – tell whether a process holds the write lock.
 
 User errors print one line ``arsearch: error: <message>`` on stderr and exit
 with 2 (bad usage) or 1 (anything else), never a traceback. Every line
@@ -25,16 +26,20 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import hashlib
 import html
 import io
 import json
 import math
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
+import time
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -46,8 +51,10 @@ from .encodings import check_encoding
 from .fields import DEFAULT_FIELDS, ID_FIELD, KINDS, Field, Ranking, resolve_fields
 from .highlight import FORMATS, NEAR_FORMATS
 from .index import META_FILE, Index
+from .manifest import FileState, Manifest
+from .memory import DEFAULT_MEMORY_MB, MIN_MEMORY_MB
 from .seedcache import seeds_index
-from .sources import FORMATS as INPUT_FORMATS, PROG, SUPPORTED, Feed, ReadOptions, Reporter, collect, is_tty, one_line, os_reason
+from .sources import FORMATS as INPUT_FORMATS, PROG, PROGRESS_MODES, SUPPORTED, Feed, ReadOptions, Reporter, Source, collect, is_tty, one_line, os_reason, size_text
 from .stem import STEMMERS
 from .swap import replace_dir
 from .terminal import json_printable, printable, printable_except
@@ -175,6 +182,10 @@ def _whole_number(text: str, minimum: int) -> int:
     return value
 
 
+def _memory_mb(text: str) -> int:
+    return _whole_number(text, MIN_MEMORY_MB)
+
+
 def _positive_int(text: str) -> int:
     return _whole_number(text, 1)
 
@@ -235,7 +246,20 @@ Encodings: UTF-8 (with or without a byte-order mark), UTF-16 (by its
 byte-order mark), cp1256 and ISO-8859-6 are detected; --encoding forces one.
 A file that decodes to implausible text (mojibake) is skipped with a reason.
 
-Documents whose id is already in the index replace the old version.
+Documents whose id is already in the index replace the old version. The
+index records the files it read (size, time, content hash, the ids read
+from each: arsearch-sources.json): a file unchanged since is skipped
+(--force reads it again), so re-running the same command changes nothing.
+--sync also removes the documents of files that are gone (deleted, or no
+longer in a folder given) and of lines removed from a file; without it
+nothing is ever removed.
+
+Progress: a bar (bytes read, documents, time left) when stdout and stderr
+are terminals, else a plain line every 10 s on stderr (--progress), then a
+one-line summary: documents added and updated, removed, skipped and why.
+Ctrl-C (or SIGTERM) stops at the next document and commits what was read
+(exit 130, or 143); a second one drops what was not yet committed. A
+--rebuild interrupted leaves the old index as it was.
 --rebuild builds a new index (with the old one's fields and settings) in a
 hidden folder beside INDEX_DIR, then swaps it in at once; until then
 searches see the old index, and if the rebuild fails it is left as it was. Bad
@@ -247,6 +271,7 @@ Example:
   arsearch index ./ix ./articles/ news.jsonl.gz
   arsearch index ./ix posts.csv --id url --text content --field year:numeric
   zcat dump.gz | arsearch index ./ix - --format ndjson
+  arsearch index --sync ./ix ./articles/    # also drop documents of deleted files
   arsearch index --rebuild ./ix ./articles/
 """
 
@@ -341,15 +366,50 @@ Example:
   arsearch stats ./ix --json
 """
 
+COMPACT_EPILOG = """\
+Replacing a document (re-indexing it) or deleting one marks the old copy
+deleted; it takes room until its segment is merged. Commits merge segments
+on their own (a segment with more than a third of its documents deleted is
+rewritten), so compact is rarely needed: after large deletions, or to make
+an index as small as it gets before copying it. It prints the segments,
+deleted documents and size before and after. On the tantivy engine the
+documents are written again from their stored fields.
+
+Example:
+  arsearch compact ./ix
+"""
+
 UNLOCK_EPILOG = """\
-A writer holds the index's write lock file (MAIN_WRITELOCK) while it runs.
-If no process holds it, the lock is stale: it is cleared and the exit
-status is 0. If a writer is running, nothing is touched and the exit status
-is 1. With no lock file there is nothing to do (exit 0).
+A writer holds the index's write lock while it runs: a lock the system
+releases when the process ends, even one killed, so a lock no process holds
+stops no one (the lock file stays; it is harmless). unlock reports which
+case it is: exit 0 when no process holds the lock (nothing to do), 1 when
+one does (named where the system tells, e.g. "process 1234"): let it finish
+or stop it, then write again.
 
 Example:
   arsearch unlock ./ix
 """
+
+
+def _non_negative_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, not {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be 0 or more seconds, not {text}")
+    return value
+
+
+def _add_wait(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--wait",
+        type=_non_negative_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="if another command is writing to the index, wait up to SECONDS for it (default: fail at once)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -414,6 +474,27 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME:KIND",
         help=f"declare a stored, filterable field filled from the key or column NAME; KIND: {', '.join(KINDS)} "
         "(a new index gets it; an existing index must already have it, of that kind, or be given --rebuild)",
+    )
+    p.add_argument(
+        "--sync",
+        action="store_true",
+        help="also remove the documents of files that are gone (deleted, or no longer found in a folder given)",
+    )
+    p.add_argument("--force", action="store_true", help="read every file, even those unchanged since the last run")
+    p.add_argument(
+        "--memory-mb",
+        type=_memory_mb,
+        default=DEFAULT_MEMORY_MB,
+        metavar="MB",
+        help=f"the writer's memory budget in MiB (default {DEFAULT_MEMORY_MB}, at least {MIN_MEMORY_MB}): "
+        "analysis caches and the engine's buffers",
+    )
+    _add_wait(p)
+    p.add_argument(
+        "--progress",
+        choices=("auto", *PROGRESS_MODES),
+        default="auto",
+        help="a progress bar, a plain line every 10 s, or none (default auto: the bar on a terminal, lines otherwise)",
     )
     p.set_defaults(func=cmd_index)
 
@@ -511,9 +592,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser(
+        "compact",
+        help="merge an index into one segment, dropping deleted documents",
+        description="Rewrite the index in INDEX_DIR without the copies of replaced and deleted\n"
+        "documents it keeps on disk until their segment is merged, in one segment.",
+        epilog=COMPACT_EPILOG,
+        formatter_class=fmt,
+    )
+    p.add_argument("index_dir", metavar="INDEX_DIR")
+    _add_wait(p)
+    p.set_defaults(func=cmd_compact)
+
+    p = sub.add_parser(
         "unlock",
-        help="clear a stale write lock",
-        description="Clear the write lock of the index in INDEX_DIR if no running writer holds it.",
+        help="tell whether a process holds an index's write lock",
+        description="Tell whether a running process holds the write lock of the index in INDEX_DIR.",
         epilog=UNLOCK_EPILOG,
         formatter_class=fmt,
     )
@@ -530,11 +623,94 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+#: The ``arsearch index`` options that change the documents read from a file: a
+#: file recorded as read with other values is read again (options not defined are None).
+READ_OPTIONS = ("encoding", "format", "id_key", "title_key", "text_key", "fields")
+#: Exit status of a command stopped by a signal: 128 + its number, as shells report it.
+SIGNAL_STATUS = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+def _progress_mode(choice: str) -> str:
+    """``auto``: a bar when both stdout and stderr are terminals, plain lines otherwise."""
+    if choice != "auto":
+        return choice
+    terminal = is_tty(sys.stderr) and is_tty(sys.stdout) and os.environ.get("TERM") != "dumb"
+    return "bar" if terminal else "lines"
+
+
+def _settings(ix: Index, args: argparse.Namespace) -> str:
+    """A fingerprint of what decides the documents read from a file (see :data:`READ_OPTIONS`)."""
+    data = {
+        "fields": {n: f.kind for n, f in ix.fields.items()},
+        "options": {k: getattr(args, k, None) for k in READ_OPTIONS},
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+class _Interruption:
+    """SIGINT (Ctrl-C) and SIGTERM during ``arsearch index``.
+
+    ``graceful``: the first signal stops reading at the next document; what
+    was read is committed and recorded, and the command exits 130 (SIGINT)
+    or 143 (SIGTERM). A second signal, or the first one when not graceful
+    (``--rebuild``: a partial rebuild must not replace the index), raises
+    KeyboardInterrupt: the pending writes are cancelled, and the commits
+    made before (every ``batch_size`` documents) stay.
+    """
+
+    def __init__(self, reporter: Reporter, graceful: bool) -> None:
+        self.reporter = reporter
+        self.graceful = graceful
+        self.signum: int | None = None
+        self.feed: Feed | None = None
+        self.committing = False  # the last commit started: it cannot be stopped half-way
+        self._old: dict[int, Any] = {}
+
+    def __enter__(self) -> _Interruption:
+        if threading.current_thread() is threading.main_thread():
+            for sig in SIGNAL_STATUS:
+                self._old[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._old.items():
+            signal.signal(sig, handler)
+
+    @property
+    def status(self) -> int:
+        return SIGNAL_STATUS.get(self.signum or signal.SIGINT, 130)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        name = signal.Signals(signum).name
+        if self.committing:
+            self.signum = self.signum or signum
+            self.reporter.message(f"{PROG}: {name}: the documents read are being committed; it ends in a moment")
+            return
+        if self.signum is None and self.graceful:
+            self.signum = signum
+            if self.feed is not None:
+                self.feed.stop()
+            again = "press Ctrl-C again" if signum == signal.SIGINT else "send it again"
+            self.reporter.message(
+                f"{PROG}: {name}: stopping after the current document; what was read is being committed "
+                f"({again} to drop it)"
+            )
+            return
+        self.signum = self.signum or signum
+        raise KeyboardInterrupt
+
+
+def _then(docs: Iterable[dict[str, Any]], done: Any) -> Iterator[dict[str, Any]]:
+    """``docs``, then ``done()`` once they are exhausted (``add_many`` commits next)."""
+    yield from docs
+    done()
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    reporter = Reporter(sys.stderr)
+    reporter = Reporter(sys.stderr, mode=_progress_mode(args.progress))
     index_dir = Path(args.index_dir)
     fmt = "jsonl" if args.format == "ndjson" else args.format
     sources = collect(args.paths, reporter, exclude=index_dir, format=fmt)
@@ -543,37 +719,123 @@ def cmd_index(args: argparse.Namespace) -> int:
         encoding=args.encoding, format=fmt, id=args.id_key or ID_FIELD, title=args.title_key, text=args.text_key
     )
     if not sources and reporter.skipped:
-        reporter.message(f"indexed 0 documents from 0 files ({reporter.skipped} skipped)")
+        reporter.finish(0, 0)
         return _fail("nothing to index: every input was skipped", 1)
+    rebuild = args.rebuild and (index_dir / META_FILE).is_file()
     aside = (
-        _Aside(index_dir, engine=args.engine, fields=extra_fields)
-        if args.rebuild and (index_dir / META_FILE).is_file()
-        else None
+        _Aside(index_dir, engine=args.engine, wait=args.wait, fields=extra_fields, memory_mb=args.memory_mb)
+        if rebuild else None
     )
+    intr = _Interruption(reporter, graceful=aside is None)
     try:
-        ix = aside.create() if aside else _open_for_writing(index_dir, engine=args.engine, fields=extra_fields)
-        try:
-            feed = Feed(sources, ix.fields, reporter, options)
-            reporter.start()
-            count = ix.add_many(feed, update=True, procs=args.procs, progress=reporter.progress, on_error=feed.on_error)
-        finally:
-            reporter.clear()
-            ix.close()
-        if aside and (count or not reporter.skipped):
-            aside.swap()
+        with intr:
+            result = _index_run(args, index_dir, sources, aside, reporter, intr, options, extra_fields)
+    except KeyboardInterrupt:
+        reporter.clear()
+        if aside is not None:
+            what = f"the rebuild was abandoned; the index at {index_dir} was left as it was"
+        else:
+            what = "the documents read since the last commit were dropped; the index keeps what was committed"
+        _stderr_line(f"{PROG}: interrupted: {what}")
+        return intr.status
     finally:
-        if aside:
+        if aside is not None:
             aside.discard()
-    secs = reporter.elapsed()
-    rate = count / secs if secs > 0 else float(count)
-    reporter.message(
-        f"indexed {_plural(count, 'document')} from {_plural(len(feed.files_used), 'file')} "
-        f"({reporter.skipped} skipped) in {secs:.2f} s ({rate:.0f} docs/s)"
-    )
-    if count == 0 and reporter.skipped:
+    count, removed = result
+    if intr.signum is not None:
+        _stderr_line(
+            f"{PROG}: interrupted: the {_plural(count, 'document')} read were committed; run the same "
+            f"command again to index the rest (unchanged files are skipped)"
+        )
+        return intr.status
+    if count == 0 and removed == 0 and (reporter.skipped_files or reporter.skipped_documents) and not reporter.unchanged:
         kept = "; the index was left as it was" if aside else ""
         return _fail(f"no documents indexed: every input was skipped{kept}", 1)
     return 0
+
+
+def _index_run(
+    args: argparse.Namespace, index_dir: Path, sources: list[Source], aside: _Aside | None,
+    reporter: Reporter, intr: _Interruption, options: ReadOptions, extra_fields: dict[str, str],
+) -> tuple[int, int]:
+    """Open (or create) the index, skip the unchanged files, write the others,
+    remove what ``--sync`` removes, commit, record; returns (documents
+    written, documents removed)."""
+    ix = aside.create() if aside else _open_for_writing(
+        index_dir, engine=args.engine, wait=args.wait, fields=extra_fields, memory_mb=args.memory_mb
+    )
+    try:
+        assert ix.path is not None
+        try:
+            ix.begin(args.procs)  # the lock for the whole run: the record of sources is rewritten under it
+        except IndexLockedError:
+            raise _locked(index_dir) from None
+        manifest = Manifest(ix.path) if aside else Manifest.load(ix.path)
+        known = manifest.ids()
+        start_docs = len(ix)
+        exact = start_docs == 0 or (manifest.existed and len(known) == start_docs)
+        settings = _settings(ix, args)
+        todo: list[Source] = []
+        states: dict[str, FileState] = {}
+        for src in sources:
+            if intr.signum is not None:
+                break
+            try:
+                state = Manifest.state(src.path)
+            except OSError:
+                todo.append(src)  # the feed reports why it cannot be read
+                continue
+            if not args.force and manifest.unchanged(src.path, state, settings):
+                reporter.unchanged += 1
+            else:
+                todo.append(src)
+                states[src.label] = state
+        doomed: set[str] = set()
+        if args.sync and intr.signum is None:
+            roots = [p for p in args.paths if os.path.isdir(p)]
+            doomed = manifest.removals(manifest.gone(roots, [s.path for s in sources]))
+        feed = Feed(todo, ix.fields, reporter, options)
+        intr.feed = feed
+        if intr.signum is not None:
+            feed.stop()
+        count = 0
+        if todo or doomed:
+            for doc_id in sorted(doomed):
+                ix.delete(doc_id)
+            reporter.start(sum(s.size for s in states.values()), feed.position, files=len(todo))
+            count = ix.add_many(
+                _then(feed, lambda: (setattr(intr, "committing", intr.graceful), reporter.committing())), update=True, procs=args.procs, progress=reporter.progress,
+                on_error=feed.on_error,
+            )
+        else:
+            reporter.start()
+            ix.cancel()
+        written = set().union(*feed.ids.values()) if feed.ids else set()
+        finished = {s.label for s in feed.complete}
+        manifest.claim(written, unfinished=[i for label, ids in feed.ids.items() if label not in finished for i in ids])
+        for src in feed.complete:
+            if src.label in states:  # else its stat failed and its read did not: recorded by the next run
+                manifest.record(src.path, states[src.label], settings, feed.ids.get(src.label, []))
+        try:
+            manifest.save()
+        except OSError as e:
+            reporter.message(f"{PROG}: warning: cannot record the files read ({os_reason(e)}); the next run reads them again")
+        removed = len(doomed - written)
+        updated = len(written & known) if exact else None
+        reporter.finish(count, len(feed.files_used), None if updated is None else count - updated, updated, removed)
+    finally:
+        reporter.clear()
+        ix.close()
+    if aside and (count or not (reporter.skipped_files or reporter.skipped_documents)) and intr.signum is None:
+        aside.swap()
+    return count, removed
+
+
+def _locked(index_dir: Path) -> IndexLockedError:
+    return IndexLockedError(
+        f"the index at {index_dir} is locked: another arsearch command is writing to it; let it finish, "
+        f"or add --wait SECONDS to wait for it ('arsearch unlock {index_dir}' tells whether a process holds the lock)"
+    )
 
 
 class _Aside:
@@ -583,10 +845,16 @@ class _Aside:
     (:func:`~arsearch.swap.replace_dir`). Readers see the old index until
     then; if the rebuild fails, the old index is left as it was."""
 
-    def __init__(self, index_dir: Path, engine: str | None = None, fields: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, index_dir: Path, engine: str | None = None, wait: float = 0.0, fields: dict[str, str] | None = None,
+        memory_mb: int = DEFAULT_MEMORY_MB,
+    ) -> None:
         self.target = index_dir.resolve()  # a symbolic link keeps pointing at the index
+        self.index_dir = index_dir
+        self.wait = wait
         self.engine = engine  # None: the old index's
         self.extra_fields = fields or {}  # --field declarations: added to (or changing) the old index's
+        self.memory_mb = memory_mb
         self.folder: Path | None = None  # the new index, then (after swap) the old one
         self._held = ExitStack()  # the old index's write lock
 
@@ -594,10 +862,10 @@ class _Aside:
         fields, analyzer, ranking = _previous_settings(self.target)
         if self.extra_fields:
             fields = {**(fields or DEFAULT_FIELDS), **{n: Field(k) for n, k in self.extra_fields.items()}}
-        self._held.enter_context(_write_lock(self.target))
+        self._held.enter_context(_write_lock(self.target, self.wait, shown=self.index_dir))
         self.folder = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.rebuild-", dir=self.target.parent))
         engine = self.engine or _engine_of(self.target)
-        return Index.create(self.folder, fields, analyzer=analyzer, ranking=ranking, engine=engine)
+        return Index.create(self.folder, fields, analyzer=analyzer, ranking=ranking, engine=engine, memory_mb=self.memory_mb)
 
     def swap(self) -> None:
         assert self.folder is not None
@@ -612,11 +880,15 @@ class _Aside:
             self._held.close()
 
 
-def _open_for_writing(path: Path, engine: str | None = None, fields: dict[str, str] | None = None) -> Index:
+def _open_for_writing(
+    path: Path, engine: str | None = None, wait: float = 0.0, fields: dict[str, str] | None = None,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+) -> Index:
     """Open the index at ``path``, or create it (``--rebuild`` of an existing one: :class:`_Aside`);
-    ``fields`` (``--field``) are added to a new index and must agree with an existing one."""
+    a writer waits up to ``wait`` seconds for its write lock; ``fields`` (``--field``) are added to
+    a new index and must agree with an existing one; ``memory_mb`` is the writer's budget."""
     if (path / META_FILE).is_file():
-        ix = Index.open(path)
+        ix = Index.open(path, lock_timeout=wait, memory_mb=memory_mb)
         if engine is not None and engine != ix.engine:
             ix.close()
             raise UsageError(f"the index at {path} uses the {ix.engine} engine; add --rebuild to rebuild it with {engine}")
@@ -633,7 +905,7 @@ def _open_for_writing(path: Path, engine: str | None = None, fields: dict[str, s
             f"(usage: arsearch index INDEX_DIR PATH...)"
         )
     declared = {**DEFAULT_FIELDS, **{n: Field(k) for n, k in (fields or {}).items()}} if fields else None
-    return Index.create(path, declared, engine=engine)
+    return Index.create(path, declared, engine=engine, memory_mb=memory_mb)
 
 
 def _field_mismatch(existing: dict[str, Field], wanted: dict[str, str]) -> str:
@@ -696,14 +968,22 @@ def _file_lock(path: Path) -> Any:
     return file_lock(path)
 
 
+#: Seconds between two attempts to take a write lock within ``--wait``.
+LOCK_POLL = 0.1
+
+
 @contextmanager
-def _write_lock(index_dir: Path) -> Iterator[None]:
-    """Hold the index's write lock, or raise :class:`IndexLockedError`."""
+def _write_lock(index_dir: Path, wait: float = 0.0, shown: Path | None = None) -> Iterator[None]:
+    """Hold the index's write lock (waiting up to ``wait`` seconds for it), or
+    raise :class:`IndexLockedError`."""
     path = _lock_path(index_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = _file_lock(path)
-    if not lock.acquire(blocking=False):
-        raise IndexLockedError(f"the index at {index_dir} is locked by a running writer; wait for it to finish")
+    deadline = time.monotonic() + wait
+    while not lock.acquire(blocking=False):
+        if time.monotonic() >= deadline:
+            raise _locked(shown or index_dir)
+        time.sleep(LOCK_POLL)
     try:
         yield
     finally:
@@ -714,32 +994,75 @@ def cmd_unlock(args: argparse.Namespace) -> int:
     path = Path(args.index_dir)
     if not path.is_dir():
         raise IndexNotFoundError(f"no arsearch index at {path} (no such folder)")
+    if not (path / META_FILE).is_file():
+        raise IndexNotFoundError(f"no arsearch index at {path}")
     lock_path = _lock_path(path)
     if not lock_path.exists():
-        if not (path / META_FILE).is_file():
-            raise IndexNotFoundError(f"no arsearch index at {path}")
-        print(printable(f"no write lock in {path}: nothing to clear"))
+        print(printable(f"the index at {path} is not locked (it has no lock file): nothing to do"))
         return 0
     lock = _file_lock(lock_path)
     if not lock.acquire(blocking=False):
+        holder = _lock_holder(lock_path)
+        who = f" (process {holder})" if holder is not None else ""
         raise IndexLockedError(
-            f"a writer is running on {path}: it holds the write lock {lock_path}; wait for it to finish"
+            f"the index at {path} is locked: a running process{who} holds its write lock; let it finish, "
+            f"or stop it if it is stuck (the system releases the lock when the process ends)"
         )
-    removed = False
+    lock.release()
+    print(printable(
+        f"the index at {path} is not locked: no process holds its write lock, so no writer is running "
+        f"(the lock file a writer leaves is harmless; the system releases the lock when a writer ends, even "
+        f"one killed): nothing to do"
+    ))
+    return 0
+
+
+def _lock_holder(path: Path) -> int | None:
+    """The process holding a ``flock`` on ``path``, from Linux's /proc/locks (None elsewhere)."""
     try:
-        try:  # remove it while holding it, so no writer can take the old file meanwhile
-            lock_path.unlink()
-            removed = True
-        except FileNotFoundError:
-            removed = True
-        except PermissionError:
-            if os.name != "nt":
-                raise
+        inode = path.stat().st_ino
+        lines = Path("/proc/locks").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        parts = line.split()
+        # "1: FLOCK  ADVISORY  WRITE 12345 08:01:1234567 0 EOF" (a blocked waiter has "->" first)
+        if "->" in parts or len(parts) < 6 or parts[1] != "FLOCK":
+            continue
+        try:
+            if int(parts[5].rsplit(":", 1)[1]) == inode:
+                return int(parts[4])
+        except (IndexError, ValueError):
+            continue
+    return None
+
+
+# -- compact -----------------------------------------------------------------------------
+
+
+def cmd_compact(args: argparse.Namespace) -> int:
+    path = Path(args.index_dir)
+    ix = Index.open(path, lock_timeout=args.wait)
+    try:
+        before = ix.stats()
+        t0 = time.perf_counter()
+        try:
+            ix.compact()
+        except IndexLockedError:
+            raise _locked(path) from None
+        secs = time.perf_counter() - t0
+        after = ix.stats()
     finally:
-        lock.release()
-    if not removed:  # Windows cannot remove a file that is open
-        lock_path.unlink(missing_ok=True)
-    print(printable(f"cleared a stale write lock: {lock_path} (no process held it)"))
+        ix.close()
+    saved = (before["size_bytes"] or 0) - (after["size_bytes"] or 0)
+    share = f" ({saved / before['size_bytes']:.0%} smaller)" if before["size_bytes"] and saved > 0 else ""
+    deleted = before["deleted"]
+    purged = f"{_plural(deleted, 'deleted document')} purged" if deleted is not None else "deleted documents purged"
+    print(printable(
+        f"compacted {path} in {secs:.2f} s: {_plural(after['documents'], 'document')}; "
+        f"{_plural(before['segments'], 'segment')} → {after['segments']}; {purged}; "
+        f"{size_text(before['size_bytes'] or 0)} → {size_text(after['size_bytes'] or 0)}{share}"
+    ))
     return 0
 
 

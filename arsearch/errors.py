@@ -20,6 +20,7 @@ __all__ = [
     "IndexCorruptedError",
     "IndexLockedError",
     "IndexWriteError",
+    "IndexClosedError",
     "DocumentError",
     "SchemaError",
     "QueryError",
@@ -60,6 +61,11 @@ class IndexWriteError(ArsearchError):
         super().__init__(message)
         #: The OS error number (``errno.ENOSPC``...), or None.
         self.errno = errno
+
+
+class IndexClosedError(ArsearchError):
+    """The index was closed (:meth:`arsearch.Index.close`): open it again to
+    write or search it."""
 
 
 class DocumentError(ArsearchError, ValueError):

@@ -30,6 +30,7 @@ from .errors import (
     ArsearchError,
     DocumentError,
     IncompatibleIndexError,
+    IndexClosedError,
     IndexExistsError,
     IndexNotFoundError,
     IndexWriteError,
@@ -207,6 +208,7 @@ class Index:
         # documents it counts (its stamp: a writer rebuilds a table stamped for another number)
         self._completing: dict[str, str | None] = {}
         self._completions: tuple[Any, Completions, Any] | None = (None, Completions.empty(), None) if path is None else None
+        self._closed = False
 
     @property
     def engine(self) -> str:
@@ -378,11 +380,32 @@ class Index:
             self._cancel_after(exc)  # the caller's error propagates, not cancel's
 
     def close(self) -> None:
-        """Cancel uncommitted writes and release files."""
+        """Cancel uncommitted writes and release files. Closing twice is
+        harmless; any other use of a closed index raises
+        :class:`IndexClosedError`.
+
+        >>> ix = Index.memory()
+        >>> ix.close()
+        >>> ix.search("مكتبة")
+        Traceback (most recent call last):
+        ...
+        arsearch.errors.IndexClosedError: the in-memory index is closed; open it again to use it
+        """
         with self._lock:
+            self._closed = True
             self._store.close()
             self._speller = None
             self._completing = {}
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._closed
+
+    def _check_open(self) -> None:
+        if self._closed:
+            where = f"the index at {self.path}" if self.path is not None else "the in-memory index"
+            raise IndexClosedError(f"{where} is closed; open it again to use it")
 
     # -- writing -------------------------------------------------------------------
     def _prepare(self, doc: Mapping[str, Any], extra: str = "error") -> dict[str, Any]:
@@ -440,9 +463,11 @@ class Index:
         The id is unique: a document with the same id, committed or pending,
         is replaced (at commit), so the last one added wins.
         """
+        self._check_open()
         _check_extra(extra)
         prepared = self._prepare(doc, extra)
         with self._lock:
+            self._check_open()
             self._write(prepared)
 
     def _write(self, prepared: dict[str, Any]) -> None:
@@ -459,6 +484,15 @@ class Index:
         """A document's text fields, one per line (what the completions count)."""
         return "\n".join(v for f in self.text_fields if isinstance(v := doc.get(f), str) and v)
 
+    def begin(self, procs: int = 1) -> None:
+        """Take the write lock now (writes take it on their own): fails fast
+        with :class:`~arsearch.IndexLockedError` while another writer holds
+        it, e.g. before a long read of the documents. Held until
+        :meth:`commit` or :meth:`cancel`."""
+        with self._lock:
+            self._check_open()
+            self._store.begin(procs)
+
     def update(self, doc: Mapping[str, Any]) -> None:
         """The same as :meth:`add` (which replaces a document with the same
         ``id``); kept for code written when ``add`` did not."""
@@ -472,6 +506,7 @@ class Index:
             raise DocumentError(f"delete() takes a str id, not {type(doc_id).__name__}")
         _check_id(doc_id)
         with self._lock:
+            self._check_open()
             matched = self._store.delete(doc_id)
             self._completing[doc_id] = None
             return matched
@@ -513,6 +548,7 @@ class Index:
             raise ValueError("batch_size must be >= 1")
         count = 0
         with self._lock:
+            self._check_open()
             if self._store.writing and procs > 1:
                 self.commit()
             self._store.begin(procs)
@@ -546,6 +582,7 @@ class Index:
         on Whoosh: its last copy replaces the earlier one in a second commit);
         ``optimize`` merges the index into one segment."""
         with self._lock:
+            self._check_open()
             pending, self._completing = self._completing, {}
             if not pending or not self._store.writing:
                 self._store.commit(optimize=optimize)
@@ -572,11 +609,37 @@ class Index:
             _write_step(publish, folder, "the documents are committed; the completions are rebuilt at the next commit")
             self._completions = (_complete.file_key(folder), table, stamp)
 
-    def cancel(self) -> None:
-        """Drop pending (uncommitted) writes and release the write lock."""
+    def compact(self) -> None:
+        """Commit pending writes, then rewrite the index without its deleted
+        documents (replaced or deleted ones, kept on disk until their segment
+        is merged) in one segment: on Whoosh a merge; on tantivy, whose Python
+        binding cannot merge, the documents written again from their stored
+        fields. Searches see the index before or after, never half of it.
+
+        >>> ix = Index.memory()
+        >>> with ix:
+        ...     ix.add({"id": "1", "body": "نص"})
+        >>> ix.add({"id": "1", "body": "نص جديد"})  # replaces it
+        >>> ix.compact()
+        >>> len(ix), ix.stats()["deleted"], ix.stats()["segments"]
+        (1, 0, 1)
+        """
         with self._lock:
-            self._completing = {}
-            self._store.cancel()
+            self._check_open()
+            if self._store.writing:
+                self.commit()  # pending writes (and the completions' count of them) first
+            stats = self._reader().stats()
+            if stats["segments"] <= 1 and stats["deleted"] == 0:
+                return  # nothing to merge, nothing to purge
+            self._store.compact()
+
+    def cancel(self) -> None:
+        """Drop pending (uncommitted) writes and release the write lock (nothing
+        to do once the index is closed)."""
+        with self._lock:
+            if not self._closed:
+                self._completing = {}
+                self._store.cancel()
 
     def _cancel_after(self, error: BaseException | None) -> None:
         """Cancel because of ``error``: if cancelling fails too, note that on ``error``
@@ -685,6 +748,7 @@ class Index:
 
     # -- reading -------------------------------------------------------------------
     def _reader(self) -> Reader:
+        self._check_open()
         reader = self._store.reader()
         if self._speller is not None and self._speller[0] is not reader:
             self._speller = None  # it holds the previous reader (and its caches)

@@ -191,54 +191,274 @@ def _label(path: str) -> str:
 # -- reporting ------------------------------------------------------------------------------
 
 
-class Reporter:
-    """Progress, skipped inputs and the summary, on ``stream`` (stderr).
+#: How ``arsearch index`` shows its progress: a bar rewritten in place (a
+#: terminal), a plain line every :data:`LINE_INTERVAL` seconds, or nothing.
+PROGRESS_MODES = ("bar", "lines", "none")
+#: Seconds between two plain progress lines (when stderr is not a terminal).
+LINE_INTERVAL = 10.0
 
-    On a terminal the progress is one line rewritten in place; elsewhere only
-    the messages and the final summary are written.
+
+def _columns(stream: Any) -> int | None:
+    """The width of the terminal ``stream`` is on; None when it reports none."""
+    try:
+        width = os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        return None
+    return width or None
+
+
+def size_text(n: float) -> str:
+    """``n`` bytes for people: ``512 bytes``, ``3.4 KiB``, ``35.0 MiB``, ``1.2 GiB``."""
+    if n < 1024:
+        return f"{n:,.0f} bytes"
+    for unit in ("KiB", "MiB", "GiB"):
+        n /= 1024
+        if n < 1024 or unit == "GiB":
+            break
+    return f"{n:,.1f} {unit}"
+
+
+def duration_text(secs: float) -> str:
+    """``secs`` for people: ``0.42 s``, ``12.3 s``, ``4 min 05 s``, ``1 h 02 min``."""
+    if secs < 10:
+        return f"{secs:.2f} s"
+    if secs < 60:
+        return f"{secs:.1f} s"
+    minutes, s = divmod(int(round(secs)), 60)
+    if minutes < 60:
+        return f"{minutes} min {s:02d} s"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def count_text(n: int, word: str, plural: str | None = None) -> str:
+    """``1 file``, ``5,000 documents``: thousands separated, the word agreeing."""
+    return f"{n:,} {word if n == 1 else plural or word + 's'}"
+
+
+class Reporter:
+    """Progress, skipped inputs and the summary of ``arsearch index``, on
+    ``stream`` (stderr).
+
+    ``mode`` is ``"bar"`` (default on a terminal: a tqdm bar over the bytes
+    of input read, with the documents indexed, the rate and the time left),
+    ``"lines"`` (default elsewhere: a plain line every ``interval``
+    seconds) or ``"none"``. Messages (skipped files and lines) print above
+    the bar. Skips are counted by unit, ``"file"`` or ``"document"``, so the
+    summary never mixes the two.
+
+    >>> import io
+    >>> out = io.StringIO()
+    >>> r = Reporter(out, mode="lines")
+    >>> r.skip("a.txt", "empty file", unit="file")
+    >>> r.skip("b.jsonl line 3", "broken JSON", unit="document")
+    >>> r.finish(written=5000, files=2, added=4990, updated=10)
+    >>> print(out.getvalue().splitlines()[-1])  # doctest: +ELLIPSIS
+    indexed 5,000 documents from 2 files in ... s (... docs/s): 4,990 added, 10 updated; skipped 1 file and 1 document with errors (see above)
     """
 
-    def __init__(self, stream: TextIO, tty: bool | None = None) -> None:
+    def __init__(
+        self,
+        stream: TextIO,
+        tty: bool | None = None,
+        *,
+        mode: str | None = None,
+        interval: float = LINE_INTERVAL,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
         self.stream = stream
         self.tty = is_tty(stream) if tty is None else tty
-        self.skipped = 0
-        self.t0 = time.perf_counter()
-        self._shown = False
-        self._last = 0.0
+        self.mode = mode or ("bar" if self.tty else "lines")
+        if self.mode not in PROGRESS_MODES:
+            raise ValueError(f"progress mode {self.mode!r}: choose one of {', '.join(PROGRESS_MODES)}")
+        self.interval = interval
+        self._clock = clock
+        self.skipped = 0  # files and documents
+        self.skipped_files = 0
+        self.skipped_documents = 0
+        self.unchanged = 0  # files skipped because the index has them as they are
+        self.total_bytes: int | None = None
+        self._position: Callable[[], int] | None = None
+        self.count = 0
+        self.t0 = clock()
+        self._bar: Any = None
+        self._next_line = self.t0 + interval
+        self._shown = False  # a transient line ("committing…") is on screen
+        self._committing = False
 
-    def start(self) -> None:
-        self.t0 = time.perf_counter()
+    # -- the run --------------------------------------------------------------------
+    def start(
+        self, total_bytes: int | None = None, position: Callable[[], int] | None = None, files: int | None = None
+    ) -> None:
+        """Start the clock and the progress display: ``total_bytes`` of input
+        in ``files`` files to read, ``position()`` the bytes read so far
+        (None when unknown)."""
+        self.t0 = self._clock()
+        if self.mode == "lines" and files:
+            size = f" ({size_text(total_bytes)})" if total_bytes is not None else ""
+            self._line(f"{PROG}: indexing {count_text(files, 'file')}{size}…")
+        self._next_line = self.t0 + self.interval
+        self.total_bytes = total_bytes
+        self._position = position
+        if self.mode == "bar":
+            from tqdm import tqdm
+
+            by_bytes = position is not None and total_bytes is not None
+            # a terminal that reports no size (0 x 0: tqdm would hide the bar) gets 80 x 20
+            width = _columns(self.stream)
+            self._bar = tqdm(
+                total=total_bytes if by_bytes else None,
+                desc="indexing",
+                unit="B" if by_bytes else " docs",
+                unit_scale=by_bytes,
+                unit_divisor=1024,
+                file=self.stream,
+                dynamic_ncols=width is not None,
+                ncols=None if width is not None else 80,
+                nrows=None if width is not None else 20,
+                mininterval=0.2,
+                leave=False,
+            )
 
     def elapsed(self) -> float:
-        return time.perf_counter() - self.t0
+        return self._clock() - self.t0
 
+    def bytes_read(self) -> int | None:
+        if self._position is None:
+            return None
+        try:
+            return self._position()
+        except (OSError, ValueError):
+            return None
+
+    def progress(self, count: int) -> None:
+        """``count`` documents written so far (``Index.add_many``'s ``progress``)."""
+        self.count = count
+        if self._committing:
+            return
+        if self._bar is not None:
+            done = self.bytes_read() if self.total_bytes is not None else count
+            if done is not None and done > self._bar.n:
+                self._bar.set_postfix_str(f"{count:,} docs", refresh=False)
+                self._bar.update(done - self._bar.n)
+        elif self.mode == "lines":
+            now = self._clock()
+            if now >= self._next_line:
+                self._next_line = now + self.interval
+                self._line(self._progress_text(now - self.t0))
+
+    def _progress_text(self, secs: float) -> str:
+        parts = [count_text(self.count, "document")]
+        done = self.bytes_read()
+        if done is not None and self.total_bytes:
+            share = min(done / self.total_bytes, 1.0)
+            parts.append(f"{size_text(done)} of {size_text(self.total_bytes)} read ({share:.0%})")
+            if share > 0 and secs > 0:
+                parts.append(f"about {duration_text(secs * (1 - share) / share)} left")
+        if secs > 0:
+            parts.append(f"{self.count / secs:,.0f} docs/s")
+        return f"{PROG}: indexing: {', '.join(parts)}"
+
+    def committing(self) -> None:
+        """Say the documents read are being committed (the last, slow step)."""
+        self._close_bar()
+        self._committing = True
+        if self.mode == "bar":
+            self.stream.write(f"\r\x1b[K{PROG}: committing…")
+            self.stream.flush()
+            self._shown = True
+        elif self.mode == "lines":
+            self._line(f"{PROG}: committing…")
+
+    # -- messages -------------------------------------------------------------------
     def message(self, line: str) -> None:
         """Print ``line`` (control characters of file names and ids shown escaped)."""
-        self.clear()
+        self._clear_line()
+        if self._bar is not None:
+            self._bar.clear()
+        print(printable(line), file=self.stream, flush=True)
+        if self._bar is not None:
+            self._bar.refresh()
+
+    def _line(self, line: str) -> None:
         print(printable(line), file=self.stream, flush=True)
 
-    def skip(self, where: str, reason: str, *, show: bool = True) -> None:
+    def skip(self, where: str, reason: str, *, show: bool = True, unit: str = "file") -> None:
+        """Count (and unless ``show`` is False print) an input skipped: a
+        ``"file"`` or a ``"document"`` (a line of a JSON Lines file)."""
         self.skipped += 1
+        if unit == "document":
+            self.skipped_documents += 1
+        else:
+            self.skipped_files += 1
         if show:
             self.message(f"{PROG}: skipped {where}: {one_line(reason)}")
 
-    def progress(self, count: int) -> None:
-        if not self.tty:
-            return
-        now = time.perf_counter()
-        if now - self._last < 0.1:
-            return
-        self._last = now
-        rate = count / max(now - self.t0, 1e-9)
-        self.stream.write(f"\r\x1b[Kindexing: {count:,} documents ({rate:,.0f} docs/s)")
-        self.stream.flush()
-        self._shown = True
-
     def clear(self) -> None:
+        """Remove the bar or transient line (before an error message)."""
+        self._close_bar()
+        self._clear_line()
+
+    def _close_bar(self) -> None:
+        bar, self._bar = self._bar, None
+        if bar is not None:
+            bar.close()
+
+    def _clear_line(self) -> None:
         if self._shown:
             self.stream.write("\r\x1b[K")
             self.stream.flush()
             self._shown = False
+
+    # -- the summary ------------------------------------------------------------------
+    def skipped_text(self) -> str:
+        """What was skipped and why, e.g. ``skipped 2 unchanged files, 1
+        document with errors (see above)``; ``nothing skipped``."""
+        parts = []
+        if self.unchanged:
+            parts.append(f"{count_text(self.unchanged, 'unchanged file')}")
+        bad = []
+        if self.skipped_files:
+            bad.append(count_text(self.skipped_files, "file"))
+        if self.skipped_documents:
+            bad.append(count_text(self.skipped_documents, "document"))
+        if bad:
+            parts.append(f"{' and '.join(bad)} with errors (see above)")
+        return f"skipped {', '.join(parts)}" if parts else "nothing skipped"
+
+    def finish(
+        self,
+        written: int,
+        files: int,
+        added: int | None = None,
+        updated: int | None = None,
+        removed: int = 0,
+    ) -> None:
+        """Print the one-line summary: documents written (``added`` new,
+        ``updated`` replacing one with the same id; None when unknown) from
+        ``files`` files, ``removed`` (``--sync``), what was skipped and why,
+        the time taken and the rate."""
+        self.clear()
+        secs = self.elapsed()
+        rate = ""
+        if written >= 10 and secs > 0:
+            rate = f" ({written / secs:,.0f} docs/s)"
+        else:
+            done = self.bytes_read()
+            if done and secs >= 0.5:
+                rate = f" ({size_text(done / secs)}/s)"
+        what = []
+        if written:
+            if added is None or updated is None:
+                what.append(f"{written:,} added or updated")
+            else:
+                what.append(f"{added:,} added, {updated:,} updated")
+        if removed:
+            what.append(f"{removed:,} removed")
+        changes = f": {', '.join(what)}" if what else ""
+        self.message(
+            f"indexed {count_text(written, 'document')} from {count_text(files, 'file')} in "
+            f"{duration_text(secs)}{rate}{changes}; {self.skipped_text()}"
+        )
 
 
 class _Callback(Reporter):
@@ -246,13 +466,13 @@ class _Callback(Reporter):
     ``on_error(where, reason)`` (or raises); notes are dropped."""
 
     def __init__(self, on_error: Callable[[str, str], None] | None) -> None:
-        super().__init__(io.StringIO(), tty=False)
+        super().__init__(io.StringIO(), tty=False, mode="none")
         self.on_error = on_error
 
     def message(self, line: str) -> None:
         pass
 
-    def skip(self, where: str, reason: str, *, show: bool = True) -> None:
+    def skip(self, where: str, reason: str, *, show: bool = True, unit: str = "file") -> None:
         self.skipped += 1
         if self.on_error is None:
             raise DocumentError(f"{where}: {one_line(reason)}")
@@ -546,6 +766,13 @@ def _json_type(value: Any) -> str:
     return "null" if value is None else _JSON_TYPES.get(type(value), type(value).__name__)
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _doc_key(doc_id: Any) -> str | None:
     """The id ``Index`` will store for ``doc_id``, or None if it will reject it."""
     if isinstance(doc_id, int) and not isinstance(doc_id, bool):
@@ -568,6 +795,12 @@ class Feed:
     document whose id was already read in this run (the first one wins:
     the index can only replace *committed* documents). ``options`` says how
     to read (:class:`ReadOptions`).
+
+    For ``arsearch index``'s record of its sources it keeps, per file, the
+    ids written from it (``ids``) and which files were read to their end
+    without a file-level error (``complete``); :meth:`position` is the
+    bytes of input read so far (the progress bar), and :meth:`stop` ends
+    the feed at the next document (an interrupted run commits what it read).
     """
 
     def __init__(
@@ -594,14 +827,46 @@ class Feed:
         self._where = ""
         self._key: str | None = None
         self._failed = False
+        self.ids: dict[str, list[str]] = {}  # label -> ids written from that file
+        self.complete: list[Source] = []  # files read to their end, without a file-level error
+        self._broken: set[str] = set()  # labels of files skipped whole (unreadable, empty...)
+        self._done_bytes = 0
+        self._raw: Any = None  # the file being read (its position: the progress bar's)
+        self._stop = False
+
+    def stop(self) -> None:
+        """End the feed before its next document (the one being written is kept)."""
+        self._stop = True
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop
+
+    def position(self) -> int:
+        """Bytes of the input files read so far (compressed bytes of a .gz)."""
+        raw = self._raw
+        current = 0
+        if raw is not None:
+            try:
+                current = raw.tell()
+            except (OSError, ValueError):  # closed meanwhile
+                current = 0
+        return self._done_bytes + current
 
     # add_many takes the next document only after handling the previous one,
     # so when the generator resumes, the previous document was accepted
     # unless on_error() was called in between.
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for src in self.sources:
-            for where, doc in self._read(src):
+            if self._stop:
+                return
+            docs = self._read(src)
+            for where, doc in docs:
                 self._settle()
+                if self._stop:
+                    docs.close()
+                    self._raw = None
+                    return
                 key = _doc_key(doc.get("id"))
                 if key is not None and key in self._seen:
                     self._skip(src, where, f"duplicate id {key!r} (first read from {self._seen[key]})")
@@ -611,10 +876,17 @@ class Feed:
                 self._src, self._where, self._key, self._failed = src, where, key, False
                 yield doc
             self._settle()
+            self._raw = None
+            if not src.stdin:
+                self._done_bytes += _size(src.path)
+            if src.label in self.files_used and src.label not in self._broken:
+                self.complete.append(src)
 
     def _settle(self) -> None:
         if self._src is not None and not self._failed:
             self.files_used.add(self._src.label)
+            if self._key is not None:
+                self.ids.setdefault(self._src.label, []).append(self._key)
         self._src = None
 
     def on_error(self, doc: Mapping[str, Any], error: DocumentError) -> None:
@@ -626,9 +898,12 @@ class Feed:
 
     def _skip(self, src: Source, where: str, reason: str) -> None:
         n = self._errors[src.label] = self._errors.get(src.label, 0) + 1
+        whole = where == src.label  # the file (a .txt is one document), not one of its lines
+        if whole:
+            self._broken.add(src.label)
         if n == MAX_ERRORS_PER_FILE + 1:
             self.reporter.message(f"{PROG}: skipping more of {src.label}; further errors are counted, not shown")
-        self.reporter.skip(where, reason, show=n <= MAX_ERRORS_PER_FILE)
+        self.reporter.skip(where, reason, show=n <= MAX_ERRORS_PER_FILE, unit="file" if whole else "document")
 
     # -- one input -----------------------------------------------------------------------
 
@@ -649,14 +924,14 @@ class Feed:
             if not src.stdin:
                 stream.close()
 
-    @staticmethod
-    def _open(src: Source) -> BinaryIO:
+    def _open(self, src: Source) -> BinaryIO:
         if src.stdin:
             stream = getattr(sys.stdin, "buffer", None)
             if stream is None:
                 raise OSError(0, "stdin is closed")
             return stream
         f = open(src.path, "rb")  # noqa: SIM115 - closed by _read
+        self._raw = f  # its position: the progress bar's (compressed bytes of a .gz)
         if src.kind.endswith(GZ):
             return gzip.GzipFile(fileobj=f, mode="rb")  # type: ignore[return-value]
         return f

@@ -176,6 +176,7 @@ ENGINE_INDEPENDENT = {
     "test_search_options",
     "test_cli_search",
     "test_complete",
+    "test_indexflow",
 }
 
 

@@ -26,7 +26,7 @@ from arsearch.cli import main
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
 SEED_WORD = "أراضي"  # spelled with hamza in the seed text; searched for without it
-COMMANDS = ["index", "search", "analyze", "stats", "unlock"]
+COMMANDS = ["index", "search", "analyze", "stats", "compact", "unlock"]
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -233,8 +233,7 @@ def test_jsonl_and_jsonl_gz_inputs(tmp_path: Path, capsys: pytest.CaptureFixture
     ix = tmp_path / "ix"
     code, _, err = run(capsys, "index", str(ix), str(plain), str(packed))
     assert code == 0, err
-    assert "indexed 3 documents from 2 files (0 skipped)" in err
-    assert "docs/s" in err
+    assert re.search(r"^indexed 3 documents from 2 files in [\d.]+ s: 3 added, 0 updated; nothing skipped$", err, re.M), err
     code, out, _ = run(capsys, "search", "-i", str(ix), "مكتبة", "--json", "--show", "id,body")
     hit = jsonl(out)[0]
     assert hit["id"] == "j1" and str(hit["body"]).startswith("ذهبَ")  # "text" became the body
@@ -279,8 +278,11 @@ def test_bad_inputs_are_reported_and_skipped(tmp_path: Path, capsys: pytest.Capt
     assert "NUL" in reason("binary.txt")
     assert "broken JSON" in reason("rows.jsonl line 2")
     assert "'id'" in reason("rows.jsonl line 3")
+    # 3 .txt files and 2 lines of the .jsonl: counted apart, never as "5 skipped"
     assert re.fullmatch(
-        r"indexed 2 documents from 2 files \(5 skipped\) in [\d.]+ s \(\d+ docs/s\)", lines[-1]
+        r"indexed 2 documents from 2 files in [\d.]+ s: 2 added, 0 updated; "
+        r"skipped 3 files and 2 documents with errors \(see above\)",
+        lines[-1],
     ), lines[-1]
     _, out, _ = run(capsys, "search", "-i", str(ix), "المكتبة الملعب", "--json")
     ids = {h["id"] for h in jsonl(out)}
@@ -304,7 +306,7 @@ def test_wrong_types_and_duplicates_are_reported(tmp_path: Path, capsys: pytest.
     assert re.search(r"rows\.jsonl line 3: expected a JSON object", err)
     assert re.search(r"rows\.jsonl line 4: duplicate id 'a'", err)
     assert re.search(r"rows\.jsonl line 5: .*no text", err)
-    assert "indexed 1 document from 1 file (4 skipped)" in err
+    assert re.search(r"^indexed 1 document from 1 file in .*; skipped 4 documents with errors \(see above\)$", err, re.M), err
     assert stats(capsys, tmp_path / "ix")["documents"] == 1
 
 
@@ -483,26 +485,33 @@ def test_locked_index_is_an_error(seeds_ix: Path, capsys: pytest.CaptureFixture[
         code, _, err = run(capsys, "index", str(seeds_ix), "seeds")
         assert code == 1
         assert_one_error_line(err)
-        assert "locked" in err
+        assert "locked" in err and "--wait SECONDS" in err
+        assert "lock_timeout" not in err  # a Python parameter, meaningless on the command line
         code, _, err = run(capsys, "unlock", str(seeds_ix))
         assert code == 1
         assert_one_error_line(err)
-        assert "writer is running" in err
+        assert f"a running process (process {os.getpid()}) holds its write lock" in err
         assert cli._lock_path(seeds_ix).exists()
     finally:
         lock.release()
 
 
-def test_progress_line_on_a_terminal() -> None:
+def test_progress_bar_on_a_terminal() -> None:
     stream = io.StringIO()
     reporter = sources.Reporter(stream, tty=True)
+    assert reporter.mode == "bar"
+    reporter.start(4096, lambda: 2048, files=1)
+    reporter._bar.mininterval = 0  # draw every update
     reporter.progress(500)
-    assert stream.getvalue().startswith("\r\x1b[Kindexing: 500 documents (")
-    assert "docs/s)" in stream.getvalue()
+    assert re.search(r"indexing:  50%\|.*\| 2\.00k/4\.00k \[.*500 docs\]", stream.getvalue()), stream.getvalue()
     reporter.message("done")
-    assert stream.getvalue().endswith("\r\x1b[Kdone\n")
+    assert "done\n" in stream.getvalue()
+    reporter.committing()
+    assert stream.getvalue().endswith("\r\x1b[Karsearch: committing…")
     quiet = io.StringIO()
-    sources.Reporter(quiet, tty=False).progress(500)
+    reporter = sources.Reporter(quiet, tty=False)
+    assert reporter.mode == "lines"
+    reporter.progress(500)  # before the first interval: nothing
     assert quiet.getvalue() == ""
 
 
@@ -615,13 +624,13 @@ def test_unlock(seeds_ix: Path, capsys: pytest.CaptureFixture[str]) -> None:
     lock = cli._lock_path(seeds_ix)
     lock.unlink(missing_ok=True)
     code, out, _ = run(capsys, "unlock", str(seeds_ix))
-    assert code == 0 and "no write lock" in out
-    lock.write_bytes(b"")  # left behind by a writer that is gone
+    assert code == 0 and "is not locked (it has no lock file): nothing to do" in out
+    lock.write_bytes(b"")  # a lock file no process holds (left by a writer that ended)
     code, out, _ = run(capsys, "unlock", str(seeds_ix))
     assert code == 0
-    assert "cleared a stale write lock" in out
-    assert not lock.exists()
-    code, _, err = run(capsys, "index", str(seeds_ix), "seeds")  # writable again
+    assert "is not locked: no process holds its write lock" in out
+    assert "cleared" not in out  # it clears nothing: it says so
+    code, _, err = run(capsys, "index", "--force", str(seeds_ix), "seeds")  # writable
     assert code == 0, err
 
 
@@ -675,7 +684,7 @@ def test_python_m_arsearch_index_and_search(tmp_path: Path) -> None:
     shutil.copytree(SEEDS, tmp_path / "seeds", ignore=shutil.ignore_patterns("*.gz"))
     r = _run_module(tmp_path, "index", "ix", "seeds")
     assert r.returncode == 0, r.stderr
-    assert re.search(r"^indexed \d+ documents? from \d+ files? \(0 skipped\)", r.stderr, re.M), r.stderr
+    assert re.search(r"^indexed \d+ documents? from \d+ files? in .*; nothing skipped$", r.stderr, re.M), r.stderr
     r = _run_module(tmp_path, "search", "--index", "ix", "اراضي")
     assert r.returncode == 0, r.stderr
     assert "seeds/" + seed_file_with(SEED_WORD).name in r.stdout

@@ -112,6 +112,10 @@ class Store(Protocol):
         """Make the batch durable and visible, release the lock; ``optimize``
         merges the index into one segment."""
 
+    def compact(self) -> None:
+        """Commit the batch, then rewrite the index with no deleted documents,
+        in as few segments as the engine makes (one on Whoosh)."""
+
     def cancel(self) -> None:
         """Drop the batch and release the write lock."""
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -31,6 +32,7 @@ from ...errors import (
 )
 from ...fields import ID_FIELD, Field, Ranking
 from ...memory import DEFAULT_MEMORY_MB, MemoryBudget
+from ...swap import replace_dir
 from .schema import DocAnalyzer, build_schema
 from .workers import AnalyzerPool
 from .search import TantivyReader
@@ -218,6 +220,49 @@ class TantivyStore:
             self._stop_pool()
             self._writer = None
             self._pending, self._gone = set(), set()
+        self._commits += 1
+
+    def compact(self) -> None:
+        """tantivy-py has no call to merge segments: the live documents are
+        written again, from their stored fields, into a new tantivy folder
+        (one indexing thread, so one segment unless it outgrows the writer's
+        memory), swapped in place of the old one under its write lock."""
+        self.commit()
+        if self.path is None:
+            return
+        unstored = [n for n, f in self._fields.items() if not f.stored]
+        if unstored:
+            raise ArsearchError(
+                f"cannot compact the tantivy index at {self.path}: field {unstored[0]!r} is not stored, so its "
+                f"documents cannot be written again from the index; rebuild it from its inputs instead"
+            )
+        self.begin()  # the old index's write lock, held until the new one is in place
+        folder = Path(tempfile.mkdtemp(prefix=f".{FOLDER}.compact-", dir=self.path))
+        old: Path | None = None
+        try:
+            reader = self.reader()
+            index = tantivy.Index(build_schema(self._fields, self._ranking), path=str(folder), reuse=False)
+            heap, _threads = MemoryBudget(self.memory_mb).tantivy_heap(1)
+            writer = index.writer(heap_size=heap, num_threads=1)
+            hits = reader.searcher.search(tantivy.Query.all_query(), max(reader.n, 1), count=False).hits if reader.n else []
+            for _score, address in hits:
+                writer.add_document(self._docs.document(self._docs(reader.stored(address))))
+            writer.commit()
+            writer.wait_merging_threads()
+            del writer, index
+            old = replace_dir(folder, self.path / FOLDER)
+        except (ValueError, OSError) as e:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise IndexWriteError(f"cannot compact the index at {self.path} ({e}); it was left as it was") from e
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        finally:
+            self.cancel()
+        shutil.rmtree(old, ignore_errors=True)
+        self._index = tantivy.Index.open(str(self.path / FOLDER))
+        self._schema = self._index.schema
+        self._reader = None
         self._commits += 1
 
     def cancel(self) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import pickle
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -141,6 +142,9 @@ def _serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
 
 
 if __name__ == "__main__":
+    # Ctrl-C reaches every process of the terminal's group: the parent decides what to
+    # do (commit what was read, or cancel); a worker ending here would fail its batch.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # anything printed must not mix with the answers
     try:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as wi
+from whoosh import writing as ww
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.writing import LockError
 
@@ -43,6 +44,40 @@ INDEX_NAME = "MAIN"
 #: (``whoosh.index.FileIndex.lock`` → ``storage.lock(indexname + "_" + name)``
 #: with ``name="WRITELOCK"`` from ``whoosh.writing.SegmentWriter``).
 LOCK_FILE = f"{INDEX_NAME}_WRITELOCK"
+#: A segment with more than this share of its documents deleted is rewritten
+#: (merged) at the next commit, as Lucene's TieredMergePolicy does with its
+#: ``deletesPctAllowed`` (33% by default).
+DELETED_SHARE_MERGED = 1 / 3
+
+
+def merge_policy(writer: Any, segments: list[Any]) -> list[Any]:
+    """The segments a commit keeps as they are; the others it merges into its new one.
+
+    Whoosh's own policy (``MERGE_SMALL``) merges only once there are five
+    small segments or more, and never looks at deletions: re-indexing the
+    same documents left every old copy on disk, the index growing by its
+    whole size at each run. Like Lucene's merge policies this one also
+    drops segments whose documents are all deleted (no rewriting needed)
+    and rewrites those with more than :data:`DELETED_SHARE_MERGED` deleted,
+    then lets ``MERGE_SMALL`` merge the small ones.
+    """
+    from whoosh.reading import SegmentReader
+
+    kept = []
+    for seg in segments:
+        total = seg.doc_count_all()
+        deleted = seg.deleted_count()
+        if total and deleted >= total:
+            continue  # nothing live: dropped from the table of contents, its files deleted
+        if total and deleted > total * DELETED_SHARE_MERGED:
+            reader = SegmentReader(writer.storage, writer.schema, seg)
+            try:
+                writer.add_reader(reader)  # copies the live documents only
+            finally:
+                reader.close()
+            continue
+        kept.append(seg)
+    return list(ww.MERGE_SMALL(writer, kept))
 
 
 def _codec() -> Any:
@@ -313,7 +348,10 @@ class WhooshStore:
         if self._writer is not None:
             writer, self._writer = self._writer, None
             try:
-                writer.commit(optimize=optimize and not deferred)
+                if optimize and not deferred:
+                    writer.commit(optimize=True)
+                else:
+                    writer.commit(mergetype=merge_policy)
             except BaseException as e:
                 committed = _committed(self._wix, writer)
                 _abandon(writer)  # release the write lock
@@ -334,6 +372,10 @@ class WhooshStore:
                     self._upsert(prepared)
             self.commit(optimize=optimize)
 
+    def compact(self) -> None:
+        # our writer merging every segment (Whoosh's optimize() would use its own codec)
+        self.commit(optimize=True)
+
     def cancel(self) -> None:
         self._end_session()
         self._deferred = {}
@@ -344,6 +386,7 @@ class WhooshStore:
             # anyway, and the error not raised (the dropped files are removed at the
             # next commit; an error here would hide the one that made the caller cancel).
             _abandon(writer)
+            _drop_new_segment(writer)  # never in a table of contents: its files are only litter
 
     def close(self) -> None:
         self.cancel()

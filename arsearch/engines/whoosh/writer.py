@@ -730,6 +730,11 @@ class _GroupedSubWriterTask(SubWriterTask):  # type: ignore[misc]
 
     def run(self) -> None:
         _die_with_parent(self.parent_pid)
+        # Ctrl-C reaches every process of the terminal's group: the parent decides
+        # (commit what was read, or cancel and stop this process).
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # a forked child inherits the parent's Python handlers: terminate() (SIGTERM) must end it
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         if self.lock_fd is not None:
             # The lock is the parent's: with this copy closed, it is free as soon as the parent is gone.
             try:
