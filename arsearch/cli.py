@@ -548,10 +548,9 @@ def build_parser() -> argparse.ArgumentParser:
         "a cluster", "search an OpenSearch/Elasticsearch index made by 'arsearch export' (--index names it there)"
     )
     cluster.add_argument("--url", metavar="URL", help="the cluster, e.g. http://localhost:9200 (pip install 'arsearch[opensearch]')")
-    cluster.add_argument("--user", help="user name (basic authentication; password from $ARSEARCH_OPENSEARCH_PASSWORD)")
-    cluster.add_argument("--api-key", help="API key (default: $ARSEARCH_OPENSEARCH_API_KEY)")
-    cluster.add_argument("--ca-cert", metavar="FILE", help="CA certificate (PEM) to verify the cluster's TLS certificate")
-    cluster.add_argument("--insecure", action="store_true", help="do not verify the TLS certificate")
+    from .opensearch.cli import add_auth_arguments
+
+    add_auth_arguments(cluster)
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser(
@@ -1094,13 +1093,10 @@ def _search_cluster(args: argparse.Namespace, query: str, fmt: str, table: str |
                                             ("--fields", args.fields)) if value]
     if unsupported:
         raise UsageError(f"{', '.join(unsupported)} search a local index only, not a cluster (--url)")
-    from .opensearch.cli import API_KEY_ENV, PASSWORD_ENV
-    from .opensearch.export import connect
+    from .opensearch.cli import client_from_args
     from .opensearch.search import cluster_settings, search_cluster
 
-    api_key = args.api_key if args.api_key is not None else os.environ.get(API_KEY_ENV)
-    client = connect(args.url, user=args.user, password=os.environ.get(PASSWORD_ENV), api_key=api_key,
-                     ca_certs=args.ca_cert, verify_certs=not args.insecure)
+    client = client_from_args(args.url, args)
     settings = cluster_settings(client, args.index)
     show = _show_columns(args.show, settings[0], args.explain) if table else ()
     results = search_cluster(client, args.index, query, limit=args.limit, offset=args.offset, settings=settings,

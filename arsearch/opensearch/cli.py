@@ -56,11 +56,7 @@ def add_export_parser(sub: Any, formatter_class: Any) -> None:
     p.add_argument("--index", required=True, metavar="NAME", help="the index to create on the cluster")
     p.add_argument("--from", dest="from_index", metavar="INDEX_DIR", help="export the documents of this arsearch index")
     p.add_argument("--append", action="store_true", help="add to an existing index instead of creating it")
-    p.add_argument("--user", help="user name (basic authentication)")
-    p.add_argument("--password", help=f"password (default: ${PASSWORD_ENV})")
-    p.add_argument("--api-key", help=f"API key, sent as 'Authorization: ApiKey ...' (default: ${API_KEY_ENV})")
-    p.add_argument("--ca-cert", metavar="FILE", help="CA certificate (PEM) to verify the cluster's TLS certificate")
-    p.add_argument("--insecure", action="store_true", help="do not verify the TLS certificate")
+    add_auth_arguments(p)
     p.add_argument("--chunk-size", type=int, default=500, metavar="N", help="documents per bulk request (default 500)")
     p.add_argument("--max-retries", type=int, default=5, metavar="N", help="retries of a 429 (default 5)")
     p.add_argument("--shards", type=int, default=1, metavar="N", help="primary shards (default 1)")
@@ -94,8 +90,29 @@ class _Progress:
             self.shown = False
 
 
+def add_auth_arguments(p: Any) -> None:
+    """The cluster's authentication and TLS options (``export``, ``search --url``)."""
+    p.add_argument("--user", help="user name (basic authentication)")
+    p.add_argument("--password", help=f"password (default: ${PASSWORD_ENV})")
+    p.add_argument("--api-key", help=f"API key, sent as 'Authorization: ApiKey ...' (default: ${API_KEY_ENV})")
+    p.add_argument("--ca-cert", metavar="FILE", help="CA certificate (PEM) to verify the cluster's TLS certificate")
+    p.add_argument("--insecure", action="store_true", help="do not verify the TLS certificate")
+
+
+def client_from_args(url: str, args: argparse.Namespace) -> Any:
+    """A checked client for ``url`` with the options of :func:`add_auth_arguments`."""
+    from .export import ExportError, connect
+
+    password = args.password if args.password is not None else os.environ.get(PASSWORD_ENV)
+    api_key = args.api_key if args.api_key is not None else os.environ.get(API_KEY_ENV)
+    if args.ca_cert is not None and not Path(args.ca_cert).is_file():
+        raise ExportError(f"no CA certificate file at {args.ca_cert}")
+    return connect(url, user=args.user, password=password, api_key=api_key, ca_certs=args.ca_cert,
+                   verify_certs=not args.insecure)
+
+
 def cmd_export(args: argparse.Namespace) -> int:
-    from .export import ExportError, connect, export_documents
+    from .export import ExportError, export_documents
 
     if bool(args.paths) == bool(args.from_index):
         raise _usage("give either PATH... or --from INDEX_DIR")
@@ -104,11 +121,6 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise _usage(f"--{name.replace('_', '-')} must be a positive number")
     if args.replicas < 0:
         raise _usage("--replicas must be 0 or more")
-    password = args.password if args.password is not None else os.environ.get(PASSWORD_ENV)
-    api_key = args.api_key if args.api_key is not None else os.environ.get(API_KEY_ENV)
-    if args.ca_cert is not None and not Path(args.ca_cert).is_file():
-        raise ExportError(f"no CA certificate file at {args.ca_cert}")
-
     reporter = Reporter(sys.stderr)
     if args.from_index:
         from ..index import Index
@@ -123,9 +135,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise ExportError("nothing to export: no readable input")
         documents = Feed(sources, fields, reporter)
 
-    client = connect(
-        args.to, user=args.user, password=password, api_key=api_key, ca_certs=args.ca_cert, verify_certs=not args.insecure
-    )
+    client = client_from_args(args.to, args)
     progress = _Progress(sys.stderr, reporter.tty)
 
     def on_error(doc_id: str, reason: str) -> None:
