@@ -843,10 +843,7 @@ class Index:
         if snippet_format not in FORMATS:
             raise QueryError(f"unknown snippet format {snippet_format!r}; choose one of {', '.join(FORMATS)}")
         search_fields = self._search_fields(fields)
-        snippet_field = snippet_field or ("body" if "body" in self.text_fields else self.text_fields[-1])
-        title_field = next((f for f in ("title", *self.text_fields) if f in self.text_fields and f != snippet_field), None)
-        # a hit found only in another text field shows that field as its snippet
-        fallbacks = [f for f in dict.fromkeys((*search_fields, *self.text_fields)) if f not in (snippet_field, title_field)]
+        shown = hit_fields(self.text_fields, search_fields, snippet_field)
         query = _clean_query(query)
         flt = compile_filter(filter, self.fields)
         sort_key = compile_sort(sort, self.fields)
@@ -867,21 +864,11 @@ class Index:
             counts = engine.facets(plan, flt, facet_fields) if facet_fields else {}
             # one plan for the engine and the highlighter: mark what made each document a hit
             matchers = {f: QueryMatcher.from_plan(plan, f) for f in self.text_fields}
-            hits: list[Hit] = []
-            for rank, (docnum, score) in enumerate(top[offset:], start=offset + 1):
-                stored = engine.stored(docnum)
-                options = {"format": snippet_format, "max_chars": snippet_chars}
-                render = functools.partial(
-                    _snippet, stored, [snippet_field, *fallbacks], matchers, self.analyzer, fragments=fragments, **options
-                )
-                render_title = (
-                    functools.partial(_snippet, stored, [title_field], matchers, self.analyzer, fragments=1, **options)
-                    if title_field
-                    else None
-                )
-                explain = functools.partial(_explain, dict(stored), matchers, self.analyzer)
-                doc_id = stored.pop(ID_FIELD)
-                hits.append(Hit(doc_id, score, stored, rank, render, _render_title=render_title, _explain=explain))
+            options = {"format": snippet_format, "max_chars": snippet_chars, "fragments": fragments}
+            hits = [
+                make_hit(engine.stored(docnum), score, rank, shown, matchers, self.analyzer, options)
+                for rank, (docnum, score) in enumerate(top[offset:], start=offset + 1)
+            ]
         warnings = plan.warnings + _long_text_warnings(hits, self.text_fields)
         facet_counts = {f: dict(sorted(counts.get(f, {}).items(), key=lambda kv: (-kv[1], kv[0]))) for f in facet_fields}
         return Results(query, hits, int(total), offset, (time.perf_counter() - t0) * 1000, warnings,
@@ -1022,6 +1009,39 @@ def _clean_text(value: str, name: str, doc_id: str) -> str:
     except UnicodeEncodeError as e:
         raise DocumentError(f"document {doc_id!r}: field {name!r} is not valid Unicode text ({e.reason})") from e
     return value.replace("\x00", "") if "\x00" in value else value
+
+
+def hit_fields(
+    text_fields: Sequence[str], search_fields: Sequence[str], snippet_field: str | None = None
+) -> tuple[str, str | None, list[str]]:
+    """Where a hit's snippet and title come from: the snippet field (``body``
+    by default, else the last text field), the title field (``title``, else
+    the first other text field; None if there is none), and the other text
+    fields a hit found only there shows as its snippet, searched ones first."""
+    snippet_field = snippet_field or ("body" if "body" in text_fields else text_fields[-1])
+    title_field = next((f for f in ("title", *text_fields) if f in text_fields and f != snippet_field), None)
+    fallbacks = [f for f in dict.fromkeys((*search_fields, *text_fields)) if f not in (snippet_field, title_field)]
+    return snippet_field, title_field, fallbacks
+
+
+def make_hit(
+    stored: dict[str, Any], score: float, rank: int, shown: tuple[str, str | None, list[str]],
+    matchers: Mapping[str, QueryMatcher], analyzer: Analyzer, options: Mapping[str, Any],
+) -> Hit:
+    """A :class:`Hit` of a document's stored fields (with its ``id``), its
+    snippet and title highlighted on first access by ``matchers`` (the
+    plan's); ``shown`` is :func:`hit_fields`' answer, ``options`` the
+    snippets' ``format``, ``max_chars`` and ``fragments`` (the title has one)."""
+    snippet_field, title_field, fallbacks = shown
+    render = functools.partial(_snippet, stored, [snippet_field, *fallbacks], matchers, analyzer, **options)
+    render_title = (
+        functools.partial(_snippet, stored, [title_field], matchers, analyzer, **{**options, "fragments": 1})
+        if title_field
+        else None
+    )
+    explain = functools.partial(_explain, dict(stored), matchers, analyzer)
+    doc_id = stored.pop(ID_FIELD)
+    return Hit(doc_id, score, stored, rank, render, _render_title=render_title, _explain=explain)
 
 
 def _snippet(

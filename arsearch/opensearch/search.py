@@ -6,7 +6,6 @@ the returned ``_source`` in the original text, diacritics intact.
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -15,7 +14,7 @@ from ..analysis import Analyzer
 from ..errors import QueryError
 from ..fields import DEFAULT_FIELDS, DEFAULT_RANKING, ID_FIELD, Field, Ranking, resolve_fields
 from ..highlight import FORMATS, QueryMatcher
-from ..index import Hit, Results, _explain, _snippet
+from ..index import Results, hit_fields, make_hit
 from ..query import build_plan
 from .export import ExportError, _client_module, _reason
 from .query import plan_to_dsl
@@ -91,22 +90,13 @@ def search_cluster(
     except osp.exceptions.TransportError as e:
         raise ExportError(f"the cluster refused the search ({_reason(e)})") from e
     matchers = {f: QueryMatcher.from_plan(plan, f) for f in text_fields}
-    snippet_field = "body" if "body" in text_fields else text_fields[-1]
-    title_field = next((f for f in ("title", *text_fields) if f in text_fields and f != snippet_field), None)
-    fallbacks = [f for f in text_fields if f not in (snippet_field, title_field)]
-    options = {"format": snippet_format, "max_chars": snippet_chars}
-    hits: list[Hit] = []
+    shown = hit_fields(text_fields, text_fields)
+    options = {"format": snippet_format, "max_chars": snippet_chars, "fragments": 1}
+    hits = []
     for rank, found in enumerate(answer["hits"]["hits"], start=offset + 1):
-        stored = {k: v for k, v in (found.get("_source") or {}).items() if k in fields or k == ID_FIELD}
-        doc_id = str(stored.pop(ID_FIELD, found.get("_id")))
-        render = functools.partial(_snippet, stored, [snippet_field, *fallbacks], matchers, analyzer, fragments=1, **options)
-        render_title = (
-            functools.partial(_snippet, stored, [title_field], matchers, analyzer, fragments=1, **options)
-            if title_field else None
-        )
-        explain = functools.partial(_explain, dict(stored), matchers, analyzer)
-        hits.append(Hit(doc_id, float(found.get("_score") or 0.0), stored, rank, render,
-                        _render_title=render_title, _explain=explain))
+        stored = {k: v for k, v in (found.get("_source") or {}).items() if k in fields}
+        stored[ID_FIELD] = str((found.get("_source") or {}).get(ID_FIELD, found.get("_id")))
+        hits.append(make_hit(stored, float(found.get("_score") or 0.0), rank, shown, matchers, analyzer, options))
     total = answer["hits"]["total"]
     total = total["value"] if isinstance(total, Mapping) else int(total)
     return Results(query, hits, int(total), offset, (time.perf_counter() - t0) * 1000, plan.warnings)
