@@ -22,7 +22,7 @@ from arsearch.cli import main
 from arsearch.engines import ENGINES, available_engines, store_class
 from arsearch.index import META_FILE
 
-from tests.conftest import DOCS, FIELDS
+from tests.conftest import DOCS, FIELDS, process_alive
 
 pytestmark = pytest.mark.skipif("tantivy" not in available_engines(), reason="tantivy is not installed")
 
@@ -221,14 +221,6 @@ ix.add_many(docs, procs=2, batch_size=10**7, progress=progress)
 """
 
 
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state not in ("Z", "X")
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
 def test_tantivy_workers_end_with_a_killed_parent_and_the_lock_is_free(tmp_path: Path) -> None:
     """The analyzing processes (started while other tantivy indexes' threads
@@ -243,13 +235,13 @@ def test_tantivy_workers_end_with_a_killed_parent_and_the_lock_is_free(tmp_path:
     parent = subprocess.Popen([sys.executable, "-c", _TANTIVY_PARENT, str(path)], stdout=subprocess.PIPE, text=True)
     try:
         workers = [int(pid) for pid in parent.stdout.readline().split()]  # type: ignore[union-attr]
-        assert len(workers) == 2 and all(map(_running, workers))
+        assert len(workers) == 2 and all(map(process_alive, workers))
         parent.send_signal(signal.SIGKILL)
         parent.wait(timeout=30)
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and any(map(_running, workers)):
+        while time.monotonic() < deadline and any(map(process_alive, workers)):
             time.sleep(0.05)
-        assert not [pid for pid in workers if _running(pid)], "analyzing processes outlived their parent"
+        assert not [pid for pid in workers if process_alive(pid)], "analyzing processes outlived their parent"
     finally:
         if parent.poll() is None:
             parent.kill()
@@ -277,7 +269,7 @@ def test_tantivy_cancel_ends_the_workers(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="the source broke"):
         ix.add_many(docs(), procs=2, progress=progress)
     assert seen and len(seen[0]) == 2
-    assert not [pid for pid in seen[0] if _running(pid)]
+    assert not [pid for pid in seen[0] if process_alive(pid)]
     assert len(ix) == 0  # nothing of the failed batch committed
     ix.add({"id": "x", "body": "الحصاد"})
     ix.commit()

@@ -48,6 +48,7 @@ from arsearch.engines.whoosh.private import PICKLE_LOADERS
 from arsearch.engines.whoosh.store import LOCK_FILE
 from arsearch.engines.whoosh.writer import GroupedSegmentWriter
 from arsearch.index import META_FILE
+from tests.conftest import process_alive
 
 REPO = Path(__file__).resolve().parents[1]
 #: How long a killed parent's sub-writers and lock may outlive it (a liveness bound, not a timing).
@@ -597,15 +598,6 @@ _PARENT = textwrap.dedent(
 )
 
 
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie waiting to be reaped does not)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state not in ("Z", "X")
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
 def test_sub_writers_die_with_a_killed_parent_and_free_the_lock(tmp_path: Path) -> None:
     path = tmp_path / "ix"
@@ -614,14 +606,14 @@ def test_sub_writers_die_with_a_killed_parent_and_free_the_lock(tmp_path: Path) 
         line = parent.stdout.readline()  # type: ignore[union-attr]
         children = [int(pid) for pid in line.split()]
         assert len(children) >= 2, line
-        assert all(_alive(pid) for pid in children)
+        assert all(process_alive(pid) for pid in children)
         assert not lock_is_free(path)  # the writer is working
         parent.send_signal(signal.SIGKILL)
         parent.wait(timeout=30)
         deadline = time.monotonic() + GONE_WITHIN_S
-        while time.monotonic() < deadline and (any(map(_alive, children)) or not lock_is_free(path)):
+        while time.monotonic() < deadline and (any(map(process_alive, children)) or not lock_is_free(path)):
             time.sleep(0.05)
-        assert not [pid for pid in children if _alive(pid)], "sub-writers outlived their parent"
+        assert not [pid for pid in children if process_alive(pid)], "sub-writers outlived their parent"
         assert lock_is_free(path)
     finally:
         if parent.poll() is None:
