@@ -360,6 +360,12 @@ class Reporter:
 
     def committing(self) -> None:
         """Say the documents read are being committed (the last, slow step)."""
+        if self._bar is not None:  # draw the bar's last state: a short run may never pass mininterval
+            done = self.bytes_read() if self.total_bytes is not None else self.count
+            if done is not None and done > self._bar.n:
+                self._bar.update(done - self._bar.n)
+            self._bar.set_postfix_str(f"{self.count:,} docs", refresh=False)
+            self._bar.refresh()
         self._close_bar()
         self._committing = True
         if self.mode == "bar":

@@ -410,6 +410,20 @@ def test_plain_progress_lines_come_every_interval() -> None:
     ]
 
 
+def test_a_short_run_still_shows_its_last_bar_before_committing() -> None:
+    # a run faster than the bar's refresh interval: the bar must still end showing all it read
+    stream = io.StringIO()
+    reporter = sources.Reporter(stream, mode="bar", clock=lambda: 0.0)
+    read = [0]
+    reporter.start(4096, lambda: read[0], files=1)
+    read[0] = 4096
+    reporter.progress(300)
+    reporter.committing()
+    text = stream.getvalue()
+    assert re.search(r"indexing: 100%\|.*\| 4\.00k/4\.00k \[.*300 docs\]", text), text
+    assert text.endswith("\r\x1b[Karsearch: committing…")
+
+
 # -- the write lock: --wait, unlock -----------------------------------------------------------------
 
 
