@@ -32,6 +32,7 @@ Example:
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 import os
 import re
@@ -253,6 +254,17 @@ class Completions:
         if not prefix:
             return 0, len(self.words)
         return bisect.bisect_left(self.words, prefix), bisect.bisect_left(self.words, prefix + _TOP)
+
+    def word_count(self, word: str) -> int:
+        """How many documents hold the normalized ``word`` (in any spelling);
+        0 for a word no document holds.
+
+        >>> table = Completions.empty().apply(["الأمن والأمان", "الامن"], [], Analyzer())
+        >>> table.word_count("الامن"), table.word_count("الأمن"), table.word_count("الامم")
+        (2, 0, 0)
+        """
+        i = self._word_id(word)
+        return 0 if i is None else int(self.word_df[i])
 
     def _word_id(self, word: str) -> int | None:
         i = bisect.bisect_left(self.words, word)
@@ -493,9 +505,14 @@ def _merge_sorted(old: list[str], batch: list[str]) -> tuple[list[str], np.ndarr
     fresh = sorted(set(batch).difference(old))
     merged = old + fresh
     merged.sort()  # two sorted runs: one merge pass
+    if len(batch) * 8 > len(merged):  # a big batch: one dict of positions beats a bisection per string
+        position = {s: i for i, s in enumerate(merged)}
+        find = position.__getitem__
+    else:
+        find = functools.partial(bisect.bisect_left, merged)
     is_fresh = np.zeros(len(merged), bool)
-    is_fresh[[bisect.bisect_left(merged, s) for s in fresh]] = True
-    at = np.fromiter((bisect.bisect_left(merged, s) for s in batch), np.int64, len(batch))
+    is_fresh[list(map(find, fresh))] = True
+    at = np.fromiter(map(find, batch), np.int64, len(batch))
     return merged, np.flatnonzero(~is_fresh), at
 
 

@@ -709,6 +709,23 @@ class Index:
         self._completions = cached
         return cached[1]
 
+    def _word_counts(self, reader: Reader) -> Callable[[str], int] | None:
+        """Documents per normalized word from the completion table, when it is
+        the committed documents' (None: no table, or one a commit left stale)."""
+        if self.path is not None and (
+            _complete.file_key(self.path) is None or (self.path / _complete.STALE_MARK).exists()
+        ):
+            return None
+        try:
+            self._reading_completions(reader)
+        except IncompatibleIndexError:  # a damaged table: the engine's own words serve (complete() reports it)
+            return None
+        assert self._completions is not None
+        _, table, stamp = self._completions
+        if self.path is not None and not (isinstance(stamp, dict) and stamp.get("documents") == reader.doc_count()):
+            return None
+        return table.word_count
+
     def complete(self, text: str, limit: int = 10) -> list[Completion]:
         """Completions of ``text`` as it is typed in a search box: its last
         word completed from the index's own words and two-word phrases.
@@ -851,7 +868,7 @@ class Index:
         with self._lock:
             engine = self._reader()
             plan = build_plan(query, self.fields, self.analyzer, self.ranking, search_fields, lexicon=engine,
-                              arabizi=arabizi)
+                              arabizi=arabizi, vocabulary=functools.partial(self._word_counts, engine))
             read_as = {" ".join(words): readings for words, readings in plan.readings}
             if plan.empty:
                 return Results(query, [], 0, offset, (time.perf_counter() - t0) * 1000, plan.warnings,

@@ -31,7 +31,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -531,6 +531,7 @@ def build_plan(
     search_fields: list[str],
     lexicon: Lexicon | None = None,
     arabizi: bool = True,
+    vocabulary: Callable[[], Callable[[str], int] | None] | None = None,
 ) -> Plan:
     """Parse ``query`` once and turn it into a :class:`Plan` over ``search_fields``.
 
@@ -549,6 +550,11 @@ def build_plan(
     (:mod:`arsearch.arabizi`): its readings that occur in the index are
     searched as close spellings, and listed in :attr:`Plan.readings`. An
     article typed apart (``el 7ekouma``) is read with the word after it.
+    Readings are checked against the index's words as written: the
+    ``lexicon``'s vocabulary field, or, when ``vocabulary`` is given and
+    returns one when first needed, that count of documents per normalized
+    word (the index's completion table: one bisection in memory, where the
+    engine may read its term dictionary from disk).
 
     >>> from arsearch.fields import DEFAULT_FIELDS, Ranking
     >>> plan = build_plan("المكتبات", DEFAULT_FIELDS, Analyzer(), Ranking(), ["title", "body"])
@@ -557,7 +563,29 @@ def build_plan(
     """
     warnings: list[str] = []
     clauses = parse_query(query, fields, warnings, ranking.operator)
-    return _Planner(fields, analyzer, ranking, search_fields, lexicon, arabizi).plan(clauses, tuple(warnings))
+    planner = _Planner(fields, analyzer, ranking, search_fields, lexicon, arabizi, vocabulary)
+    return planner.plan(clauses, tuple(warnings))
+
+
+def _lexicon_words(lexicon: Lexicon, entry: Callable[[str], Any], text_names: list[str]) -> Callable[[str], int]:
+    """Documents holding a normalized word, from the engine: its vocabulary
+    field (the words as written), or for an index without one, the word's stem."""
+    has_field = getattr(lexicon, "has_field", None)
+    if has_field is not None and has_field(VOCABULARY_FIELD):
+        vocabulary = [VOCABULARY_FIELD]
+
+        def words(arabic: str) -> int:
+            return lexicon.df(VOCABULARY_FIELD, arabic) if lexicon.has_term(arabic, vocabulary) else 0
+
+        return words
+
+    def stems(arabic: str) -> int:
+        e = entry(arabic)
+        if e is None or not lexicon.has_term(e[0], text_names):
+            return 0
+        return max(lexicon.df(n, e[0]) for n in text_names)
+
+    return stems
 
 
 class _Planner:
@@ -571,6 +599,7 @@ class _Planner:
         search_fields: list[str],
         lexicon: Lexicon | None,
         arabizi: bool = True,
+        vocabulary: Callable[[], Callable[[str], int] | None] | None = None,
     ) -> None:
         self.fields = fields
         self.analyzer = analyzer
@@ -581,6 +610,7 @@ class _Planner:
         self.all_text = {n for n, f in fields.items() if f.kind == "text"}
         self.keep_stops = False
         self.arabizi = arabizi and lexicon is not None
+        self.vocabulary = vocabulary
         self.readings: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.bonus_terms: dict[str, str] = {}  # an Arabizi word's best reading's term (phrase/proximity bonuses)
 
@@ -651,19 +681,8 @@ class _Planner:
         if found is not None:
             return found  # type: ignore[no-any-return]
         entry = self.analyzer.entry
-        has_field = getattr(lexicon, "has_field", None)
-        if has_field is not None and has_field(VOCABULARY_FIELD):
-            vocabulary = [VOCABULARY_FIELD]
-
-            def df(arabic: str) -> int:
-                return lexicon.df(VOCABULARY_FIELD, arabic) if lexicon.has_term(arabic, vocabulary) else 0
-        else:  # an index without the words as written: their stems
-
-            def df(arabic: str) -> int:
-                e = entry(arabic)
-                if e is None or not lexicon.has_term(e[0], text_names):
-                    return 0
-                return max(lexicon.df(n, e[0]) for n in text_names)
+        counts = self.vocabulary() if self.vocabulary is not None else None
+        df = counts if counts is not None else _lexicon_words(lexicon, entry, text_names)
 
         def is_stop(arabic: str) -> bool:
             e = entry(arabic)

@@ -247,6 +247,50 @@ def test_arabizi_can_be_turned_off(ix: Index) -> None:
     assert r.total == 0 and r.read_as == {} and r.searched_as is None
 
 
+# -- the words readings are checked against ----------------------------------------------
+# The index's completion table (documents per normalized word, in memory) when it is the
+# committed documents'; the engine's vocabulary field when a commit left it stale.
+
+
+def test_a_word_only_deleted_documents_held_is_no_reading(engine: str, tmp_path: Path) -> None:
+    index = Index.create(tmp_path / "ix", engine=engine)
+    with index:
+        index.add_many(DOCS)
+    assert index.search("sha3b").read_as == {"sha3b": ("شعب",)}  # found as الشعب
+    with index:
+        index.delete("people")  # the one document with الشعب (the engine keeps its terms until a merge)
+    r = index.search("sha3b")
+    assert r.total == 0 and r.read_as == {} and r.searched_as is None
+    index.close()
+
+
+def test_a_stale_or_damaged_table_leaves_the_readings_to_the_engine(engine: str, tmp_path: Path) -> None:
+    path = tmp_path / "ix"
+    index = Index.create(path, engine=engine)
+    with index:
+        index.add_many(DOCS)
+    old_table = (path / "completions.bin").read_bytes()
+    with index:
+        index.add({"id": "dz", "title": "الجزائر", "body": "زيارة إلى الجزائر"})
+    # a writer stopped between the engine's commit and the table's: the old table, marked stale
+    (path / "completions.bin").write_bytes(old_table)
+    (path / "completions.bin.stale").touch()
+    reopened = Index.open(path)
+    r = reopened.search("djazair")
+    assert r.read_as == {"djazair": ("جزائر",)} and ids(r) == {"dz"}
+    reopened.close()
+    (path / "completions.bin.stale").unlink()  # the old table, unmarked: it counts fewer documents than the index
+    reopened = Index.open(path)
+    assert reopened.search("djazair").read_as == {"djazair": ("جزائر",)}
+    reopened.close()
+    (path / "completions.bin").write_bytes(b"ARSEARCH-COMPLETIONS\n garbage")
+    reopened = Index.open(path)
+    r = reopened.search("djazair el 7ekouma")
+    assert r.read_as == {"djazair": ("جزائر",), "el 7ekouma": ("الحكومة",)}
+    reopened.close()
+    index.close()
+
+
 WORDS = sorted({w for d in DOCS for w in (d["title"] + " " + d["body"]).split() if not w.isascii()})
 
 
