@@ -328,6 +328,24 @@ class Completions:
         return len(self.to_bytes())
 
 
+class _Numbering(dict[str, int]):
+    """Strings numbered in the order first looked up (``numbering[s]``);
+    :meth:`take_fresh` returns those numbered since its last call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fresh: list[str] = []
+
+    def __missing__(self, key: str) -> int:
+        k = self[key] = len(self)
+        self.fresh.append(key)
+        return k
+
+    def take_fresh(self) -> list[str]:
+        fresh, self.fresh = self.fresh, []
+        return fresh
+
+
 class _Batch:
     """Counts of some documents' surface forms, words and pairs (each counted
     once per document), with a sign: +1 for added text, -1 for removed.
@@ -342,7 +360,7 @@ class _Batch:
 
     def __init__(self, analyzer: Analyzer) -> None:
         self._analyzer = analyzer
-        self._pieces: dict[str, int] = {}  # whitespace-separated piece → number
+        self._pieces = _Numbering()  # whitespace-separated piece → number (numbered when first seen)
         self._surfaces: dict[str, int] = {}
         self._words: dict[str, int] = {}
         # per piece: first and last surface (-1: none), open on the left / right (no punctuation there)
@@ -351,7 +369,7 @@ class _Batch:
         self._open: list[int] = []  # bit 1: left open, bit 2: right open
         self._middle: dict[int, list[int]] = {}  # piece → the surfaces between its first and last
         self._surface_word: list[int] = []
-        self._docs: list[np.ndarray] = []
+        self._docs: list[np.ndarray] = []  # the piece numbers of the documents counted since the last flush
         self._signs: list[int] = []
         self._sdf = np.zeros(0, np.int64)
         self._wdf = np.zeros(0, np.int64)
@@ -359,8 +377,9 @@ class _Batch:
         self._cache: dict[str, np.ndarray] = {}
 
     def _learn(self, new: list[str]) -> None:
-        """Number pieces seen for the first time (all at once: one pass to
-        remove marks, one to normalize the new surface forms)."""
+        """Read the pieces numbered since the last call, ``new`` in the order
+        of their numbers (all at once: one pass to remove marks, one to
+        normalize the new surface forms)."""
         surfaces, fresh = self._surfaces, []
 
         def number(surface: str) -> int:
@@ -370,10 +389,9 @@ class _Batch:
                 fresh.append(surface)
             return k
 
-        first, last, opened, pieces = self._first, self._last, self._open, self._pieces
+        first, last, opened = self._first, self._last, self._open
         # pieces hold no whitespace: a line break separates them
         for piece, stripped in zip(new, _MARKS.sub("", "\n".join(new)).split("\n")):
-            pieces[piece] = len(first)
             if WORD_PATTERN.fullmatch(piece):  # most pieces: one word
                 k = number(stripped) if stripped else -1
                 first.append(k)
@@ -398,10 +416,7 @@ class _Batch:
 
     def count(self, text: str, sign: int) -> None:
         pieces = text.replace("\n", " \x00 ").split()  # NUL (never in stored text): a line break ends a phrase
-        if pieces:
-            new = set(pieces).difference(self._pieces)
-            if new:
-                self._learn(list(new))
+        if pieces:  # numbered where they are read (hot in the cache), read with the word pattern at the flush
             self._docs.append(np.fromiter(map(self._pieces.__getitem__, pieces), np.int64, len(pieces)))
             self._signs.append(sign)
             if len(self._docs) >= self.CHUNK:
@@ -424,6 +439,8 @@ class _Batch:
             return
         docs, signs = self._docs, np.array(self._signs, np.int64)
         self._docs, self._signs = [], []
+        if self._pieces.fresh:
+            self._learn(self._pieces.take_fresh())
         ids = np.concatenate(docs)
         doc = np.repeat(np.arange(len(docs), dtype=np.int64), [len(d) for d in docs])
         first_of, last_of, open_of, word_of = self._arrays()
