@@ -21,9 +21,10 @@ Example:
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from itertools import compress, repeat
+from itertools import accumulate, compress, repeat
 from typing import Literal, NamedTuple
 
 from .analysis import DEFAULT_ANALYZER, Analyzer
@@ -222,9 +223,10 @@ class QueryMatcher:
 
     def _find_words(self, text: str, analyzer: Analyzer, start: int, end: int, roots: bool) -> list[tuple[int, int, str, How]]:
         """Words matched by their term, close spelling, prefix or root."""
-        # The loops over the text's words run in C (findall, map, compress):
+        # The loops over the text's words run in C (split, map, accumulate, compress):
         # only the matched words reach Python.
-        surfaces = WORD_PATTERN.findall(text, start, end)
+        parts = _SPLIT_WORDS.split(text[start:end])  # between-words, word, between-words, word, ...
+        surfaces = parts[1::2]
         if not self.prefixes and not (roots and self.roots):
             # a word matches by its term alone: its cached entry, looked up in the matcher's table
             entries = list(map(analyzer._cache.get, surfaces, repeat(_UNSEEN, len(surfaces))))
@@ -241,8 +243,10 @@ class QueryMatcher:
             for surface in set(surfaces).difference(memo):
                 memo[surface] = classify(surface, analyzer, roots)
             hits = list(map(memo.__getitem__, surfaces))
-        matched = compress(WORD_PATTERN.finditer(text, start, end), hits)
-        return [(m.start(), m.end(), *hit) for m, hit in zip(matched, filter(None, hits))]  # type: ignore[misc]
+        if not any(hits):
+            return []
+        ends = list(accumulate(map(len, parts), initial=start))  # word i is text[ends[2i + 1]:ends[2i + 2]]
+        return [(ends[2 * i + 1], ends[2 * i + 2], *hits[i]) for i in compress(range(len(hits)), hits)]  # type: ignore[misc]
 
     def _by_entry(self) -> dict[tuple[str, bool] | None, tuple[str, How]]:
         """An analyzer entry ``(term, is_stopword)`` → (key, how), for the words matched by their term."""
@@ -303,6 +307,8 @@ class QueryMatcher:
 
 
 _UNSEEN = ("", "")  # a sentinel: a word not classified yet
+#: Splits a text into the stretches between words and the words (the pattern's group keeps them).
+_SPLIT_WORDS = re.compile(f"({WORD_PATTERN.pattern})", WORD_PATTERN.flags)
 _MEMO_LIMIT = 200_000  # words classified per matcher before its memo is reset
 
 

@@ -285,6 +285,22 @@ PROPERTY_SETTINGS = settings(max_examples=250, deadline=None, suppress_health_ch
 
 
 @PROPERTY_SETTINGS
+@given(text_and_query(), st.integers(min_value=0, max_value=400), st.integers(min_value=0, max_value=400), st.booleans())
+def test_find_is_each_word_of_the_stretch_classified_alone(tq: tuple[str, str], a: int, b: int, roots: bool) -> None:
+    # the matcher's C-speed scan (split, map, accumulate) against a word-by-word reading of the same stretch
+    text, query = tq
+    start, end = min(a, b), max(a, b)
+    matcher = QueryMatcher.from_query(query)
+    expected = []
+    for m in WORD_PATTERN.finditer(text, start, end):
+        hit = matcher._classify(m.group(), DEFAULT_ANALYZER, roots)
+        if hit is not None:
+            expected.append((m.start(), m.end(), *hit))
+    found = matcher._find_words(text, DEFAULT_ANALYZER, start, end, roots)
+    assert found == expected, (text, query, start, end)
+
+
+@PROPERTY_SETTINGS
 @given(text_and_query(), st.integers(min_value=1, max_value=80), st.integers(min_value=1, max_value=3))
 def test_text_format_fragments_are_substrings(tq: tuple[str, str], max_chars: int, fragments: int) -> None:
     text, query = tq
