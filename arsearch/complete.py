@@ -49,7 +49,7 @@ from .chars import DELETED_MARKS, IN_WORD_MARKS
 from .errors import IndexCorruptedError
 from .tokenize import WORD_PATTERN
 
-__all__ = ["Completion", "Completions", "COMPLETIONS_FILE", "FORMAT", "STALE_MARK"]
+__all__ = ["Completion", "Completions", "WordCounts", "COMPLETIONS_FILE", "FORMAT", "STALE_MARK"]
 
 #: The completions table's file in an index folder.
 COMPLETIONS_FILE = "completions.bin"
@@ -255,16 +255,15 @@ class Completions:
             return 0, len(self.words)
         return bisect.bisect_left(self.words, prefix), bisect.bisect_left(self.words, prefix + _TOP)
 
-    def word_count(self, word: str) -> int:
-        """How many documents hold the normalized ``word`` (in any spelling);
-        0 for a word no document holds.
+    def word_counts(self) -> WordCounts:
+        """The table's documents per normalized word, as a lookup.
 
         >>> table = Completions.empty().apply(["الأمن والأمان", "الامن"], [], Analyzer())
-        >>> table.word_count("الامن"), table.word_count("الأمن"), table.word_count("الامم")
+        >>> counts = table.word_counts()
+        >>> counts("الامن"), counts("الأمن"), counts("الامم")
         (2, 0, 0)
         """
-        i = self._word_id(word)
-        return 0 if i is None else int(self.word_df[i])
+        return WordCounts(self.words, self.word_df)
 
     def _word_id(self, word: str) -> int | None:
         i = bisect.bisect_left(self.words, word)
@@ -293,18 +292,8 @@ class Completions:
         """A table and its stamp from :meth:`to_bytes`'s output;
         :class:`~arsearch.IndexCorruptedError` when the bytes are not one."""
         try:
-            if not data.startswith(_MAGIC):
-                raise ValueError("not a completions file")
-            at = len(_MAGIC)
-            size = int.from_bytes(data[at: at + 4], "little")
-            header = json.loads(data[at + 4: at + 4 + size].decode("utf-8"))
-            if header.get("format") != FORMAT:
-                raise ValueError(f"format {header.get('format')!r}, not {FORMAT}")
-            at += 4 + size
-            parts = []
-            for n in header["sizes"]:
-                parts.append(zlib.decompress(data[at: at + n]))
-                at += n
+            header, sections = _sections(data)
+            parts = [zlib.decompress(p) for p in sections]
             n_words, n_surfaces, n_pairs = header["counts"]
             words = parts[0].decode("utf-8").split("\n") if n_words else []
             surfaces = parts[1].decode("utf-8").split("\n") if n_surfaces else []
@@ -326,6 +315,60 @@ class Completions:
     def size_bytes(self) -> int:
         """Bytes of :meth:`to_bytes` (for reports)."""
         return len(self.to_bytes())
+
+
+def _sections(data: bytes) -> tuple[dict[str, Any], list[bytes]]:
+    """The header and the compressed sections of a completions file (ValueError: not one)."""
+    if not data.startswith(_MAGIC):
+        raise ValueError("not a completions file")
+    at = len(_MAGIC)
+    size = int.from_bytes(data[at: at + 4], "little")
+    header = json.loads(data[at + 4: at + 4 + size].decode("utf-8"))
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ValueError(f"format {header.get('format') if isinstance(header, dict) else None!r}, not {FORMAT}")
+    at += 4 + size
+    sections = []
+    for n in header["sizes"]:
+        sections.append(data[at: at + n])
+        at += n
+    if len(sections) != 8 or at != len(data):
+        raise ValueError("its sections do not fill the file")
+    return header, sections
+
+
+class WordCounts:
+    """How many documents hold each normalized word: the words and counts of a
+    completion table without the rest (read from its file in a tenth of the
+    time), looked up by bisection.
+
+    >>> counts = WordCounts(["الامن", "مجلس"], np.array([2, 1], np.uint32))
+    >>> counts("الامن"), counts("الأمن"), counts("الامم")
+    (2, 0, 0)
+    """
+
+    def __init__(self, words: list[str], counts: np.ndarray) -> None:
+        self.words = words  # sorted
+        self.counts = counts
+
+    def __call__(self, word: str) -> int:
+        i = bisect.bisect_left(self.words, word)
+        return int(self.counts[i]) if i < len(self.words) and self.words[i] == word else 0
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> tuple[WordCounts, Any]:
+        """The word counts and stamp of a completions file's bytes (only
+        their two sections are decompressed); :class:`~arsearch.IndexCorruptedError`
+        when the bytes are not a completions file."""
+        try:
+            header, sections = _sections(data)
+            n_words = header["counts"][0]
+            words = zlib.decompress(sections[0]).decode("utf-8").split("\n") if n_words else []
+            counts = np.frombuffer(zlib.decompress(sections[2]), "<u4").astype(np.uint32)
+            if len(words) != n_words or len(counts) != n_words:
+                raise ValueError("its sections disagree on their sizes")
+        except (ValueError, KeyError, TypeError, IndexError, zlib.error, UnicodeDecodeError) as e:
+            raise IndexCorruptedError(f"the completions file is damaged ({e}); commit to the index to rebuild it") from e
+        return cls(words, counts), header.get("stamp")
 
 
 class _Numbering(dict[str, int]):
@@ -623,6 +666,15 @@ def read_file(folder: Path) -> tuple[Completions, Any] | None:
     except FileNotFoundError:
         return None
     return Completions.from_bytes(data)
+
+
+def read_word_counts(folder: Path) -> tuple[WordCounts, Any] | None:
+    """The word counts and stamp stored in ``folder`` (None: no file)."""
+    try:
+        data = (folder / COMPLETIONS_FILE).read_bytes()
+    except FileNotFoundError:
+        return None
+    return WordCounts.from_bytes(data)
 
 
 def write_file(folder: Path, table: Completions, stamp: Any) -> None:

@@ -208,6 +208,8 @@ class Index:
         # documents it counts (its stamp: a writer rebuilds a table stamped for another number)
         self._completing: dict[str, str | None] = {}
         self._completions: tuple[Any, Completions, Any] | None = (None, Completions.empty(), None) if path is None else None
+        # the completion table's word counts alone (Arabizi readings), by the file's key
+        self._word_table: tuple[Any, _complete.WordCounts, Any] | None = None
         self._closed = False
 
     @property
@@ -711,20 +713,31 @@ class Index:
 
     def _word_counts(self, reader: Reader) -> Callable[[str], int] | None:
         """Documents per normalized word from the completion table, when it is
-        the committed documents' (None: no table, or one a commit left stale)."""
-        if self.path is not None and (
-            _complete.file_key(self.path) is None or (self.path / _complete.STALE_MARK).exists()
-        ):
+        the committed documents' (None: no table, a damaged one, or one a
+        commit left stale). Only the table's words are read from its file,
+        unless the whole table is loaded already (for :meth:`complete`)."""
+        if self.path is None:
+            assert self._completions is not None
+            return self._completions[1].word_counts()
+        key = _complete.file_key(self.path)
+        if key is None or (self.path / _complete.STALE_MARK).exists():
             return None
-        try:
-            self._reading_completions(reader)
-        except IncompatibleIndexError:  # a damaged table: the engine's own words serve (complete() reports it)
+        if self._completions is not None and self._completions[0] == key:
+            counts, stamp = self._completions[1].word_counts(), self._completions[2]
+        elif self._word_table is not None and self._word_table[0] == key:
+            counts, stamp = self._word_table[1:]
+        else:
+            try:
+                found = _complete.read_word_counts(self.path)
+            except IncompatibleIndexError:  # a damaged table: the engine's own words serve (complete() reports it)
+                return None
+            if found is None:
+                return None
+            counts, stamp = found
+            self._word_table = (key, counts, stamp)
+        if not (isinstance(stamp, dict) and stamp.get("documents") == reader.doc_count()):
             return None
-        assert self._completions is not None
-        _, table, stamp = self._completions
-        if self.path is not None and not (isinstance(stamp, dict) and stamp.get("documents") == reader.doc_count()):
-            return None
-        return table.word_count
+        return counts
 
     def complete(self, text: str, limit: int = 10) -> list[Completion]:
         """Completions of ``text`` as it is typed in a search box: its last

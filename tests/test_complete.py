@@ -302,9 +302,26 @@ def test_bytes_round_trip_and_damage() -> None:
     assert stamp == {"documents": 8}
     assert _state(back) == _state(table)
     assert isinstance(back.pairs, np.ndarray) and back.pairs.dtype == np.uint64
-    for bad in (b"", b"junk", table.to_bytes()[:-5], table.to_bytes().replace(b'"format": 1', b'"format": 9')):
+    header = json.dumps([1]).encode()
+    not_a_dict = acm._MAGIC + len(header).to_bytes(4, "little") + header
+    for bad in (b"", b"junk", table.to_bytes()[:-5], table.to_bytes() + b"x", not_a_dict,
+                table.to_bytes().replace(b'"format": 1', b'"format": 9')):
         with pytest.raises(IndexCorruptedError):
             acm.Completions.from_bytes(bad)
+        with pytest.raises(IndexCorruptedError):
+            acm.WordCounts.from_bytes(bad)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(WORDS), max_size=8).map(" ".join), min_size=1, max_size=8),
+       st.lists(st.sampled_from(WORDS + ["امن", "مجلسي", "الاتحاد"]), max_size=6))
+def test_word_counts_read_alone_equal_the_table(docs: list[str], asked: list[str]) -> None:
+    table = acm.Completions.empty().apply(docs, [], ANALYZER)
+    counts, stamp = acm.WordCounts.from_bytes(table.to_bytes({"documents": len(docs)}))
+    assert stamp == {"documents": len(docs)}
+    for word in {normalize(w) for w in asked} | set(table.words):
+        expected = sum(1 for d in docs if word in {normalize(w) for w in d.split() if w not in ("،", "\n")})
+        assert counts(word) == table.word_counts()(word) == expected, word
 
 
 # -- the command line -----------------------------------------------------------------------------
