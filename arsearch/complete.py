@@ -661,20 +661,21 @@ def file_key(folder: Path) -> tuple[int, int, int] | None:
 
 def read_file(folder: Path) -> tuple[Completions, Any] | None:
     """The table and stamp stored in ``folder`` (None: no file)."""
-    try:
-        data = (folder / COMPLETIONS_FILE).read_bytes()
-    except FileNotFoundError:
-        return None
-    return Completions.from_bytes(data)
+    data = _file_bytes(folder)
+    return None if data is None else Completions.from_bytes(data)
 
 
 def read_word_counts(folder: Path) -> tuple[WordCounts, Any] | None:
     """The word counts and stamp stored in ``folder`` (None: no file)."""
+    data = _file_bytes(folder)
+    return None if data is None else WordCounts.from_bytes(data)
+
+
+def _file_bytes(folder: Path) -> bytes | None:
     try:
-        data = (folder / COMPLETIONS_FILE).read_bytes()
+        return (folder / COMPLETIONS_FILE).read_bytes()
     except FileNotFoundError:
         return None
-    return WordCounts.from_bytes(data)
 
 
 def write_file(folder: Path, table: Completions, stamp: Any) -> None:
