@@ -532,7 +532,8 @@ class Index:
         compatibility and changes nothing (it used to turn that replacing on).
 
         ``procs > 1`` analyzes in that many processes (with Whoosh, its
-        multi-process writer, each process writing its own segment). An id repeated
+        multi-process writer, each process writing its own segment; a Whoosh
+        index in memory is written by this process alone). An id repeated
         within one of its batches is written after that batch commits,
         replacing the earlier copy in a second commit. ``progress(n)`` is
         called with the running count; bad documents raise

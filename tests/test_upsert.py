@@ -268,6 +268,17 @@ def test_multiprocess_writer_replaces_committed_ids(tmp_path: Path) -> None:
     ix.close()
 
 
+def test_multiprocess_writer_on_an_index_in_memory() -> None:
+    # Whoosh's sub-processes cannot write into this process's memory: the index is written here alone
+    ix = Index.memory(FIELDS)
+    assert ix.add_many([{"id": f"d{i}", "body": f"{OLD} كلمة{i}"} for i in range(300)], procs=2) == 300
+    assert ix.add_many([{"id": f"d{i}", "body": f"{NEW} كلمة{i}"} for i in range(0, 300, 2)], procs=2) == 150
+    assert len(ix) == 300
+    assert sorted(hits(ix, NEW)) == sorted(f"d{i}" for i in range(0, 300, 2))
+    assert sorted(hits(ix, OLD)) == sorted(f"d{i}" for i in range(1, 300, 2))
+    ix.close()
+
+
 @pytest.mark.parametrize("batch_size", [20_000, 170])
 def test_multiprocess_writer_last_copy_wins_within_a_batch(tmp_path: Path, batch_size: int) -> None:
     """Ids repeat far apart (in different sub-processes' jobs) and side by side."""

@@ -215,6 +215,8 @@ class WhooshStore:
     def begin(self, procs: int = 1) -> None:
         if self._writer is not None:
             return
+        if self.path is None:  # an index in memory lives in this process: sub-processes could not write to it
+            procs = 1
         codec = _codec
         budget = MemoryBudget(self.memory_mb)
         limit_caches(budget.cache_surfaces // procs)  # before sub-processes fork: each has its caches
