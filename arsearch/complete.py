@@ -308,7 +308,7 @@ class Completions:
                             or int((pairs >> _SHIFT).max(initial=0)) >= n_words
                             or int((pairs & np.uint64(0xFFFFFFFF)).max(initial=0)) >= n_words):
                 raise ValueError("a number points past the end of its table")
-        except (ValueError, KeyError, TypeError, zlib.error, UnicodeDecodeError) as e:
+        except (ValueError, KeyError, TypeError, RecursionError, zlib.error, UnicodeDecodeError) as e:
             raise IndexCorruptedError(f"the completions file is damaged ({e}); commit to the index to rebuild it") from e
         return cls(words, word_df, best, surfaces, surface_df, surface_word, pairs, pair_df), header.get("stamp")
 
@@ -366,7 +366,7 @@ class WordCounts:
             counts = np.frombuffer(zlib.decompress(sections[2]), "<u4").astype(np.uint32)
             if len(words) != n_words or len(counts) != n_words:
                 raise ValueError("its sections disagree on their sizes")
-        except (ValueError, KeyError, TypeError, IndexError, zlib.error, UnicodeDecodeError) as e:
+        except (ValueError, KeyError, TypeError, IndexError, RecursionError, zlib.error, UnicodeDecodeError) as e:
             raise IndexCorruptedError(f"the completions file is damaged ({e}); commit to the index to rebuild it") from e
         return cls(words, counts), header.get("stamp")
 

@@ -194,7 +194,8 @@ class QueryMatcher:
         ``key`` is the term (or root, or prefix) it matched, ``how`` as in
         :class:`Match` except that "form" is reported as "stem". ``roots=False``
         skips root matches (the root stemmer is the slow part)."""
-        end = start + MAX_SCAN_CHARS if end is None else end
+        start = max(start, 0)
+        end = start + MAX_SCAN_CHARS if end is None else max(end, start)
         found = self._find_words(text, analyzer, start, end, roots)
         if self.phrases:
             found = sorted({*found, *self._find_phrases(text, analyzer, start, end)})

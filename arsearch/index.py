@@ -202,6 +202,8 @@ class Index:
         self.path = path
         self._lock = threading.RLock()
         self.text_fields = [n for n, f in fields.items() if f.kind == "text"]
+        # the completion table counts the stored text fields: their words can be read back and taken away
+        self._counted_fields = [n for n in self.text_fields if fields[n].stored]
         self._speller: tuple[Reader, Speller] | None = None  # one speller (and its df cache) per reader
         # completions: the batch's text per id (None: deleted), and the table last read or written
         # with what identifies it (the file's stat, or the reader it was rebuilt from) and the
@@ -484,7 +486,7 @@ class Index:
 
     def _text(self, doc: Mapping[str, Any]) -> str:
         """A document's text fields, one per line (what the completions count)."""
-        return "\n".join(v for f in self.text_fields if isinstance(v := doc.get(f), str) and v)
+        return "\n".join(v for f in self._counted_fields if isinstance(v := doc.get(f), str) and v)
 
     def begin(self, procs: int = 1) -> None:
         """Take the write lock now (writes take it on their own): fails fast
@@ -582,7 +584,8 @@ class Index:
     def commit(self, optimize: bool = False) -> None:
         """Make pending writes durable and visible to searches (atomic, except
         for an id repeated within a multi-process batch of :meth:`add_many`
-        on Whoosh: its last copy replaces the earlier one in a second commit);
+        on an on-disk Whoosh index: its last copy replaces the earlier one in
+        a second commit);
         ``optimize`` merges the index into one segment."""
         with self._lock:
             self._check_open()
@@ -712,33 +715,39 @@ class Index:
         self._completions = cached
         return cached[1]
 
-    def _word_counts(self, reader: Reader) -> Callable[[str], int] | None:
-        """Documents per normalized word from the completion table, when it is
-        the committed documents' (None: no table, a damaged one, or one a
-        commit left stale). Only the table's words are read from its file,
-        unless the whole table is loaded already (for :meth:`complete`)."""
+    def _word_counts(self, reader: Reader) -> tuple[Callable[[str], int], int] | None:
+        """Documents per normalized word from the completion table, and the
+        live documents it counts, when the table is the committed documents'
+        and holds every text field (None: no table, a damaged or unreadable
+        one, one a commit left stale, or a text field not stored). Only the
+        table's words are read from its file, unless the whole table is
+        loaded already (for :meth:`complete`)."""
+        if len(self._counted_fields) != len(self.text_fields):
+            return None
         if self.path is None:
             assert self._completions is not None
-            return self._completions[1].word_counts()
+            return self._completions[1].word_counts(), reader.doc_count()
         key = _complete.file_key(self.path)
         if key is None or (self.path / _complete.STALE_MARK).exists():
             return None
         if self._completions is not None and self._completions[0] == key:
             counts, stamp = self._completions[1].word_counts(), self._completions[2]
+            self._word_table = None  # the whole table serves
         elif self._word_table is not None and self._word_table[0] == key:
             counts, stamp = self._word_table[1:]
         else:
             try:
                 found = _complete.read_word_counts(self.path)
-            except IncompatibleIndexError:  # a damaged table: the engine's own words serve (complete() reports it)
+            except (IncompatibleIndexError, OSError):  # damaged or unreadable: the engine's own words serve
                 return None
             if found is None:
                 return None
             counts, stamp = found
             self._word_table = (key, counts, stamp)
-        if not (isinstance(stamp, dict) and stamp.get("documents") == reader.doc_count()):
+        documents = reader.doc_count()
+        if not (isinstance(stamp, dict) and stamp.get("documents") == documents):
             return None
-        return counts
+        return counts, documents
 
     def complete(self, text: str, limit: int = 10) -> list[Completion]:
         """Completions of ``text`` as it is typed in a search box: its last

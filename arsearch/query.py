@@ -531,7 +531,7 @@ def build_plan(
     search_fields: list[str],
     lexicon: Lexicon | None = None,
     arabizi: bool = True,
-    vocabulary: Callable[[], Callable[[str], int] | None] | None = None,
+    vocabulary: Callable[[], tuple[Callable[[str], int], int] | None] | None = None,
 ) -> Plan:
     """Parse ``query`` once and turn it into a :class:`Plan` over ``search_fields``.
 
@@ -552,9 +552,9 @@ def build_plan(
     article typed apart (``el 7ekouma``) is read with the word after it.
     Readings are checked against the index's words as written: the
     ``lexicon``'s vocabulary field, or, when ``vocabulary`` is given and
-    returns one when first needed, that count of documents per normalized
-    word (the index's completion table: one bisection in memory, where the
-    engine may read its term dictionary from disk).
+    returns one when first needed, ``(documents per normalized word, the
+    documents counted)`` (the index's completion table: one bisection in
+    memory, where the engine may read its term dictionary from disk).
 
     >>> from arsearch.fields import DEFAULT_FIELDS, Ranking
     >>> plan = build_plan("المكتبات", DEFAULT_FIELDS, Analyzer(), Ranking(), ["title", "body"])
@@ -599,7 +599,7 @@ class _Planner:
         search_fields: list[str],
         lexicon: Lexicon | None,
         arabizi: bool = True,
-        vocabulary: Callable[[], Callable[[str], int] | None] | None = None,
+        vocabulary: Callable[[], tuple[Callable[[str], int], int] | None] | None = None,
     ) -> None:
         self.fields = fields
         self.analyzer = analyzer
@@ -676,19 +676,23 @@ class _Planner:
         e = self.analyzer.entry(word)
         if e is not None and not has_arabizi_digits(word) and lexicon.has_term(e[0], text_names):
             return ()  # Google, FIFA: the index's own Latin words
-        key = ("arabizi", fold_latin(word), tuple(text_names), self.analyzer.version)
+        table = self.vocabulary() if self.vocabulary is not None else None
+        # the memo says where the words came from: a stale table's generation may see both
+        key = ("arabizi", fold_latin(word), tuple(text_names), self.analyzer.version, table is not None)
         found = lexicon.memo.get(key)
         if found is not None:
             return found  # type: ignore[no-any-return]
         entry = self.analyzer.entry
-        counts = self.vocabulary() if self.vocabulary is not None else None
-        df = counts if counts is not None else _lexicon_words(lexicon, entry, text_names)
+        if table is not None:
+            df, documents = table  # live documents' words, and how many documents that is
+        else:
+            df, documents = _lexicon_words(lexicon, entry, text_names), lexicon.n
 
         def is_stop(arabic: str) -> bool:
             e = entry(arabic)
             return e is None or e[1]
 
-        found = tuple(read_word(word, df, normalize=self.analyzer.normalize, is_stopword=is_stop, documents=lexicon.n))
+        found = tuple(read_word(word, df, normalize=self.analyzer.normalize, is_stopword=is_stop, documents=documents))
         if len(lexicon.memo) >= _MEMO_LIMIT:
             lexicon.memo.clear()
         lexicon.memo[key] = found

@@ -284,6 +284,7 @@ class Reporter:
         self._next_line = self.t0 + interval
         self._shown = False  # a transient line ("committing…") is on screen
         self._committing = False
+        self._by_bytes = False  # the bar counts bytes read (else documents)
 
     # -- the run --------------------------------------------------------------------
     def start(
@@ -302,7 +303,7 @@ class Reporter:
         if self.mode == "bar":
             from tqdm import tqdm
 
-            by_bytes = position is not None and total_bytes is not None
+            by_bytes = self._by_bytes = position is not None and total_bytes is not None
             # a terminal that reports no size (0 x 0: tqdm would hide the bar) gets 80 x 20
             width = _columns(self.stream)
             self._bar = tqdm(
@@ -336,7 +337,7 @@ class Reporter:
         if self._committing:
             return
         if self._bar is not None:
-            done = self.bytes_read() if self.total_bytes is not None else count
+            done = self.bytes_read() if self._by_bytes else count
             if done is not None and done > self._bar.n:
                 self._bar.set_postfix_str(f"{count:,} docs", refresh=False)
                 self._bar.update(done - self._bar.n)
@@ -361,7 +362,7 @@ class Reporter:
     def committing(self) -> None:
         """Say the documents read are being committed (the last, slow step)."""
         if self._bar is not None:  # draw the bar's last state: a short run may never pass mininterval
-            done = self.bytes_read() if self.total_bytes is not None else self.count
+            done = self.bytes_read() if self._by_bytes else self.count
             if done is not None and done > self._bar.n:
                 self._bar.update(done - self._bar.n)
             self._bar.set_postfix_str(f"{self.count:,} docs", refresh=False)

@@ -118,19 +118,20 @@ def main() -> None:
     # the words readings are checked against, as Index.search gives them: the completion
     # table when it is current (loaded once per commit, timed apart), else the engine's
     t0 = time.perf_counter()
-    counts = ix._word_counts(reader)
+    table = ix._word_counts(reader)
     table_load = (time.perf_counter() - t0) * 1000
-    source = "the completion table" if counts is not None else "the engine's vocabulary field"
+    source = "the completion table" if table is not None else "the engine's vocabulary field"
 
     def vocabulary() -> object:
-        if counts is None:
+        if table is None:
             return None
+        counts, documents = table
 
         def count(word: str) -> int:
             asked[0] += 1
             return counts(word)
 
-        return count
+        return count, documents
 
     for query in queries:
         arabizi_words = max(1, len([w for w in query.split() if w not in ("el", "al", "l")]))

@@ -268,10 +268,10 @@ def test_a_stale_or_damaged_table_leaves_the_readings_to_the_engine(engine: str,
     path = tmp_path / "ix"
     index = Index.create(path, engine=engine)
     with index:
-        index.add_many(DOCS)
+        index.add_many([*DOCS, {"id": "dz", "title": "المغرب", "body": "زيارة إلى المغرب"}])
     old_table = (path / "completions.bin").read_bytes()
     with index:
-        index.add({"id": "dz", "title": "الجزائر", "body": "زيارة إلى الجزائر"})
+        index.add({"id": "dz", "title": "الجزائر", "body": "زيارة إلى الجزائر"})  # as many documents as before
     # a writer stopped between the engine's commit and the table's: the old table, marked stale
     (path / "completions.bin").write_bytes(old_table)
     (path / "completions.bin.stale").touch()
@@ -279,15 +279,48 @@ def test_a_stale_or_damaged_table_leaves_the_readings_to_the_engine(engine: str,
     r = reopened.search("djazair")
     assert r.read_as == {"djazair": ("جزائر",)} and ids(r) == {"dz"}
     reopened.close()
-    (path / "completions.bin.stale").unlink()  # the old table, unmarked: it counts fewer documents than the index
+    (path / "completions.bin.stale").unlink()
+    with index:  # a commit rebuilds the stale table
+        index.add({"id": "extra", "body": "خبر"})
+    assert (path / "completions.bin").read_bytes() != old_table
+    with index:
+        index.delete("extra")
+    # a table counting another number of documents than the index (an older writer's)
+    (path / "completions.bin").write_bytes(old_table)
+    with index:
+        index.add({"id": "extra", "body": "خبر"})
+    (path / "completions.bin").write_bytes(old_table)
     reopened = Index.open(path)
     assert reopened.search("djazair").read_as == {"djazair": ("جزائر",)}
     reopened.close()
-    (path / "completions.bin").write_bytes(b"ARSEARCH-COMPLETIONS\n garbage")
+    for damage in (b"ARSEARCH-COMPLETIONS\n garbage", b"ARSEARCH-COMPLETIONS\n" + b"\xff" * 4 + b"[" * 200_000):
+        (path / "completions.bin").write_bytes(damage)
+        reopened = Index.open(path)
+        r = reopened.search("djazair el 7ekouma")
+        assert r.read_as == {"djazair": ("جزائر",), "el 7ekouma": ("الحكومة",)}
+        reopened.close()
+    (path / "completions.bin").unlink()
+    (path / "completions.bin").mkdir()  # unreadable as a file
     reopened = Index.open(path)
-    r = reopened.search("djazair el 7ekouma")
-    assert r.read_as == {"djazair": ("جزائر",), "el 7ekouma": ("الحكومة",)}
+    assert reopened.search("djazair").read_as == {"djazair": ("جزائر",)}
     reopened.close()
+    index.close()
+
+
+def test_text_fields_not_stored_leave_the_readings_to_the_engine(engine: str, tmp_path: Path) -> None:
+    # their words cannot be read back, so the completion table does not count them
+    from arsearch import Field
+
+    index = Index.create(tmp_path / "ix", {"title": Field("text"), "body": Field("text", stored=False)}, engine=engine)
+    with index:
+        index.add({"id": "a", "title": "خبر", "body": "زيارة إلى المغرب"})
+    r = index.search("elmaghrib")
+    assert r.read_as == {"elmaghrib": ("المغرب",)} and ids(r) == {"a"}
+    with index:
+        index.add({"id": "a", "title": "خبر", "body": "زيارة إلى تونس"})
+    r = index.search("elmaghrib")
+    assert ids(r) == set()
+    assert index.complete("المغ") == [] and index.complete("خب")[0].text == "خبر"
     index.close()
 
 

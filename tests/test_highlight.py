@@ -300,6 +300,13 @@ def test_find_is_each_word_of_the_stretch_classified_alone(tq: tuple[str, str], 
     assert found == expected, (text, query, start, end)
 
 
+def test_find_reads_a_negative_start_as_the_text_start() -> None:
+    matcher = QueryMatcher.from_query("المكتبة")
+    text = "زرت المكتبة أمس"
+    assert matcher.find(text, DEFAULT_ANALYZER, -5) == matcher.find(text, DEFAULT_ANALYZER, 0) == [(4, 11, "مكتب", "stem")]
+    assert matcher.find(text, DEFAULT_ANALYZER, 3, -1) == []
+
+
 @PROPERTY_SETTINGS
 @given(text_and_query(), st.integers(min_value=1, max_value=80), st.integers(min_value=1, max_value=3))
 def test_text_format_fragments_are_substrings(tq: tuple[str, str], max_chars: int, fragments: int) -> None:

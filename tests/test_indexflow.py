@@ -424,6 +424,16 @@ def test_a_short_run_still_shows_its_last_bar_before_committing() -> None:
     assert text.endswith("\r\x1b[Karsearch: committing…")
 
 
+def test_a_bar_without_a_read_position_counts_documents() -> None:
+    # a total size is known but not how far the reading is (stdin): the bar counts documents
+    stream = io.StringIO()
+    reporter = sources.Reporter(stream, mode="bar", clock=lambda: 0.0)
+    reporter.start(4096, None, files=1)
+    reporter.progress(300)
+    reporter.committing()
+    assert re.search(r"indexing: 300 docs \[", stream.getvalue()), stream.getvalue()
+
+
 # -- the write lock: --wait, unlock -----------------------------------------------------------------
 
 
