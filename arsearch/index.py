@@ -711,6 +711,10 @@ class Index:
                 stored = _complete.read_file(self.path)
             except IncompatibleIndexError as e:
                 raise type(e)(f"cannot read the completions of the index at {self.path}: {e}") from e
+            except OSError as e:
+                raise ArsearchError(
+                    f"cannot read the completions of the index at {self.path}: {e.strerror or e}"
+                ) from e
             cached = (key, *stored) if stored is not None else (None, Completions.empty(), None)
         self._completions = cached
         return cached[1]

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from arsearch import Index, normalize
+from arsearch import ArsearchError, Index, normalize
 from arsearch.arabizi import (
     ARABIZI_DIGITS,
     ARTICLE_LOOKUPS,
@@ -303,6 +303,8 @@ def test_a_stale_or_damaged_table_leaves_the_readings_to_the_engine(engine: str,
     (path / "completions.bin").mkdir()  # unreadable as a file
     reopened = Index.open(path)
     assert reopened.search("djazair").read_as == {"djazair": ("جزائر",)}
+    with pytest.raises(ArsearchError, match="cannot read the completions of the index"):
+        reopened.complete("الجز")
     reopened.close()
     index.close()
 
