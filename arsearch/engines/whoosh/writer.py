@@ -44,7 +44,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import compress, count, repeat
-from operator import is_, itemgetter
+from operator import is_, itemgetter, methodcaller
 from typing import Any
 
 import numpy as np
@@ -80,6 +80,8 @@ _TERM_BYTES = 200
 _BULK_POSTING_BYTES = 16
 _BULK_WORD_BYTES = 16
 _BULK_TERM_BYTES = 120
+# Largest fixed-width array _byte_order sorts a field's terms in (else Python's sort).
+_SORT_ARRAY_BYTES = 64 * 1024 * 1024
 # Runs joined at once at commit (one open file each); more are joined in steps.
 _MAX_OPEN_RUNS = 64
 # A sub-writer process checks this often whether its parent is still alive
@@ -147,10 +149,15 @@ class _FreqStore:
         values)`` with each posting's ArabicPositions value."""
         if not self.vocab:
             return
-        terms = sorted(self.vocab)  # str order is UTF-8 byte order
-        ids = np.fromiter(map(self.vocab.__getitem__, terms), dtype=np.int64, count=len(terms))
+        # term ids are 0, 1, ... in the vocabulary's order: sort the ids by
+        # the terms' UTF-8 bytes (str order is UTF-8 byte order)
+        btexts = list(map(str.encode, self.vocab))
+        ids = _byte_order(btexts)
+        terms = list(map(btexts.__getitem__, ids.tolist()))
+        del btexts
         rank = np.empty(len(terms), dtype=np.int32 if len(terms) < 2**31 else np.int64)
         rank[ids] = np.arange(len(terms))
+        del ids
         keys = rank[np.frombuffer(self.termids, dtype=np.int64)]
         # stable: each term's items stay in arrival (= docnum, position) order
         order = np.argsort(keys, kind="stable")
@@ -162,7 +169,7 @@ class _FreqStore:
             del order
             start = 0
             for term, end in zip(terms, ends):
-                yield term.encode("utf-8"), (docnums[start:end], counts[start:end])
+                yield term, (docnums[start:end], counts[start:end])
                 start = end
             return
         keys = keys[order]
@@ -199,8 +206,23 @@ class _FreqStore:
         for term, end in zip(terms, per_term):
             cut = offsets[start : end + 1].tolist()
             values = list(map(raw.__getitem__, map(slice, cut, cut[1:])))
-            yield term.encode("utf-8"), (docnums[start:end], counts[start:end], values)
+            yield term, (docnums[start:end], counts[start:end], values)
             start = end
+
+
+_ends_with_nul = methodcaller("endswith", b"\x00")
+
+
+def _byte_order(keys: list[bytes]) -> np.ndarray:
+    """The indexes of ``keys`` (distinct, no NUL bytes) in byte order: a
+    NumPy sort of fixed-width bytes (padding NULs sort first, as a shorter
+    key does) unless that array would be large, else Python's sort."""
+    if not keys:
+        return np.empty(0, dtype=np.int64)
+    width = max(map(len, keys))
+    if len(keys) * width <= _SORT_ARRAY_BYTES and not any(map(_ends_with_nul, keys)):
+        return np.argsort(np.array(keys, dtype=f"S{width}"), kind="stable")
+    return np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
 
 
 def _flat(postings: FreqPostings) -> Postings:
@@ -458,6 +480,10 @@ class GroupedPool:
             bulk = store.iter_terms()
             if not compact:
                 bulk = ((btext, _flat(p)) for btext, p in bulk)
+            if not terms:  # bulk postings alone (the usual case for a text field)
+                for btext, postings in bulk:
+                    yield fieldname, btext, postings
+                continue
             merged = heapq.merge(
                 ((btext, 0, p) for btext, p in bulk), ((btext, 1, terms[btext]) for btext in sorted(terms))
             )
