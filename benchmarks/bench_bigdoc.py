@@ -11,8 +11,8 @@ default ranking), not the size of one document.
     python benchmarks/bench_bigdoc.py --words 100000 --per 100000 --engine tantivy
     python benchmarks/bench_bigdoc.py --words 100000 --per 100000 --json benchmarks/results/bench_bigdoc.json
 
-``--json`` appends the row (times, CPU times, the 1-minute load average
-before and after) to a JSON list. The words are generated: ``--data`` is
+``--json`` appends the row (times, CPU times, peak RSS, the 1-minute load
+average before and after) to a JSON list. The words are generated: ``--data`` is
 accepted for a uniform command line and not read.
 """
 
@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -66,19 +67,20 @@ def main() -> None:
         t2, c2 = time.perf_counter(), time.process_time()
         terms = sum(ix._reader().stats()["terms"].values())  # the text fields' terms
         ix.close()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
     print(
         f"{args.words:,} distinct words in {len(docs):,} document(s), {'FAST' if args.fast else 'DEFAULT'}_RANKING, "
         f"{args.engine}: "
         f"{terms:,} terms in the text fields; add {t1 - t0:.2f} s, commit {t2 - t1:.2f} s, total {t2 - t0:.2f} s "
         f"({(t2 - t0) / terms * 1e6:.1f} µs per term); CPU add {c1 - c0:.2f} s, commit {c2 - c1:.2f} s; "
-        f"load {load_before:.2f}→{os.getloadavg()[0]:.2f}"
+        f"peak RSS {peak_mb:,.0f} MB; load {load_before:.2f}→{os.getloadavg()[0]:.2f}"
     )
     if args.json:
         rows = json.loads(args.json.read_text()) if args.json.exists() else []
         rows.append({
             "words": args.words, "per": args.per, "documents": len(docs), "fast": args.fast, "engine": args.engine,
             "terms": terms, "add_s": round(t1 - t0, 3), "commit_s": round(t2 - t1, 3), "total_s": round(t2 - t0, 3),
-            "add_cpu_s": round(c1 - c0, 3), "commit_cpu_s": round(c2 - c1, 3),
+            "add_cpu_s": round(c1 - c0, 3), "commit_cpu_s": round(c2 - c1, 3), "peak_rss_mb": round(peak_mb),
             "load_before": load_before, "load_after": os.getloadavg()[0],
             "arsearch": os.path.dirname(arsearch.__file__),  # (git: this repository's commit, if it is from here)
             "git": git("rev-parse", "--short", "HEAD") if Path(arsearch.__file__).parent.parent == REPO else None, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -626,20 +626,21 @@ def test_batched_index_searches_the_same(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.binary(min_size=1, max_size=12), unique=True, max_size=60), st.booleans())
-@example([b"a\x00", b"a"], False)
-@example([b"b\x00\x00", b"b\x00", b"a"], False)
-def test_bulk_store_sorts_terms_in_byte_order(keys: list[bytes], small_array: bool) -> None:
-    """_byte_order gives the keys' byte order through NumPy's fixed-width
-    sort and through Python's (keys ending in NUL bytes, which a NumPy
-    bytes array cannot tell apart, go to Python's)."""
+@given(st.lists(st.text(min_size=1, max_size=8), unique=True, max_size=60), st.booleans())
+@example(["a\x00", "a"], False)
+@example(["b\x00\x00", "b\x00", "a", "\x00"], False)
+@example(["ب", "ا", "آ", "z", "a", "ab", "ٱ", "ـ", "بب", "ﻻ", "𝐀", "é", "\uffff", "\U0010ffff"], False)
+def test_bulk_store_sorts_terms_in_str_order(terms: list[str], small_array: bool) -> None:
+    """_utf8_order gives the terms' str order through NumPy's fixed-width
+    sort of their UTF-8 bytes and through Python's sort (terms ending in a
+    NUL character, which a NumPy bytes array cannot tell apart, go to Python's)."""
     old = writer_module._SORT_ARRAY_BYTES
     writer_module._SORT_ARRAY_BYTES = 0 if small_array else old
     try:
-        order = writer_module._byte_order(keys).tolist()
+        order = writer_module._utf8_order(terms).tolist()
     finally:
         writer_module._SORT_ARRAY_BYTES = old
-    assert [keys[i] for i in order] == sorted(keys)
+    assert [terms[i] for i in order] == sorted(terms)
 
 
 def test_bulk_store_sorts_terms_as_unicode_strings() -> None:

@@ -211,7 +211,7 @@ _COMPRESS_MIN = 64
 # non-inlined term info's extent (pack_long offset, pack_int length) and its
 # size; the lengths before a term index record (filetables.HashWriter.add)
 _BATCH_TERMS = 4096
-_SINGLE_BLOCKS = 65536  # (docnum, count) blocks kept encoded, per field
+_SINGLE_BLOCKS = 16384  # (docnum, count) blocks kept encoded, per field
 _TERMINFO = W3TermInfo._struct
 _EXTENT = struct.Struct("!qi")
 _TERMINFO_SIZE = _TERMINFO.size + _EXTENT.size

@@ -80,8 +80,8 @@ _TERM_BYTES = 200
 _BULK_POSTING_BYTES = 16
 _BULK_WORD_BYTES = 16
 _BULK_TERM_BYTES = 120
-# Largest fixed-width array _byte_order sorts a field's terms in (else Python's sort).
-_SORT_ARRAY_BYTES = 64 * 1024 * 1024
+# Largest fixed-width bytes array _utf8_order sorts a field's terms in (else Python's sort).
+_SORT_ARRAY_BYTES = 32 * 1024 * 1024
 # Runs joined at once at commit (one open file each); more are joined in steps.
 _MAX_OPEN_RUNS = 64
 # A sub-writer process checks this often whether its parent is still alive
@@ -149,12 +149,11 @@ class _FreqStore:
         values)`` with each posting's ArabicPositions value."""
         if not self.vocab:
             return
-        # term ids are 0, 1, ... in the vocabulary's order: sort the ids by
-        # the terms' UTF-8 bytes (str order is UTF-8 byte order)
-        btexts = list(map(str.encode, self.vocab))
-        ids = _byte_order(btexts)
-        terms = list(map(btexts.__getitem__, ids.tolist()))
-        del btexts
+        # term ids are 0, 1, ... in the vocabulary's order
+        vocab = list(self.vocab)
+        ids = _utf8_order(vocab)
+        terms = list(map(vocab.__getitem__, ids.tolist()))
+        del vocab
         rank = np.empty(len(terms), dtype=np.int32 if len(terms) < 2**31 else np.int64)
         rank[ids] = np.arange(len(terms))
         del ids
@@ -169,7 +168,7 @@ class _FreqStore:
             del order
             start = 0
             for term, end in zip(terms, ends):
-                yield term, (docnums[start:end], counts[start:end])
+                yield term.encode("utf-8"), (docnums[start:end], counts[start:end])
                 start = end
             return
         keys = keys[order]
@@ -206,23 +205,26 @@ class _FreqStore:
         for term, end in zip(terms, per_term):
             cut = offsets[start : end + 1].tolist()
             values = list(map(raw.__getitem__, map(slice, cut, cut[1:])))
-            yield term, (docnums[start:end], counts[start:end], values)
+            yield term.encode("utf-8"), (docnums[start:end], counts[start:end], values)
             start = end
 
 
-_ends_with_nul = methodcaller("endswith", b"\x00")
+_ends_with_nul = methodcaller("endswith", "\x00")
 
 
-def _byte_order(keys: list[bytes]) -> np.ndarray:
-    """The indexes of ``keys`` (distinct, no NUL bytes) in byte order: a
-    NumPy sort of fixed-width bytes (padding NULs sort first, as a shorter
-    key does) unless that array would be large, else Python's sort."""
-    if not keys:
+def _utf8_order(terms: list[str]) -> np.ndarray:
+    """The indexes of ``terms`` (distinct) in str order, which is their
+    UTF-8 bytes' order: a NumPy sort of the bytes at a fixed width (a shorter
+    key sorts first, as its padding NULs are lowest), unless that array would
+    be large or a term ends in NUL (NumPy drops trailing NULs): then Python's
+    sort of the str."""
+    if not terms:
         return np.empty(0, dtype=np.int64)
-    width = max(map(len, keys))
-    if len(keys) * width <= _SORT_ARRAY_BYTES and not any(map(_ends_with_nul, keys)):
-        return np.argsort(np.array(keys, dtype=f"S{width}"), kind="stable")
-    return np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
+    width = max(map(len, map(str.encode, terms)))
+    if len(terms) * width <= _SORT_ARRAY_BYTES and not any(map(_ends_with_nul, terms)):
+        keys = np.fromiter(map(str.encode, terms), dtype=f"S{width}", count=len(terms))
+        return np.argsort(keys, kind="stable")
+    return np.array(sorted(range(len(terms)), key=terms.__getitem__), dtype=np.int64)
 
 
 def _flat(postings: FreqPostings) -> Postings:
