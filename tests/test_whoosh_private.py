@@ -58,6 +58,8 @@ def instances(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "whoosh.codec.whoosh3.W3PostingsWriter": lambda: postings_writer,
         "whoosh.codec.whoosh3.W3TermInfo": W3TermInfo,
         "whoosh.codec.whoosh3.W3FieldWriter": lambda: writer.fieldwriter,
+        "whoosh.filedb.filetables.OrderedHashWriter": lambda: writer.fieldwriter._tindex,
+        "whoosh.util.numlists.GrowableArray": lambda: writer.fieldwriter._tindex.index,
         "whoosh.codec.whoosh3.W3PerDocReader": lambda: reader._perdoc,
         "whoosh.columns.NumericColumn.Reader": lambda: reader._perdoc._cached_reader(
             private._lenfield("body"), LENGTHS_COLUMN

@@ -13,23 +13,29 @@ which writes posting by posting.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 from collections.abc import Callable
 from pathlib import Path
 from collections import Counter
 from typing import Any
 
+import numpy as np
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from whoosh import fields as wf
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.columns import NumericColumn
 from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
 from whoosh.system import pack_uint
 from whoosh.writing import SegmentWriter
 
 from arsearch import Index, IndexLockedError
 from arsearch.analysis import DEFAULT_ANALYZER
+from arsearch.engines.whoosh import schema as schema_module
 from arsearch.engines.whoosh.schema import ArabicCodec, ArabicText
 from arsearch.engines.whoosh import writer as writer_module
 from arsearch.engines.whoosh.writer import GroupedSegmentWriter
@@ -498,3 +504,182 @@ def test_spilled_runs_are_read_one_record_at_a_time(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert seen == 40 * 200_000
     assert peak < 2_000_000  # a few records, not the 8 MB run
+
+
+# -- the batched term writer (schema._TermBatch) ----------------------------------
+
+
+def _batched_and_per_term(tmp_path: Path, script: list[Batch], limitmb: float, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
+    """``script`` through the grouped writer with single-block bulk terms
+    batched (the default) and written one by one through the postings writer."""
+    assert schema_module._FieldWriter.batch_terms  # the default
+    batched = new_index(tmp_path / "batched")
+    run_script(batched, GroupedSegmentWriter, script, limitmb)
+    monkeypatch.setattr(schema_module._FieldWriter, "batch_terms", False)
+    per_term = new_index(tmp_path / "per_term")
+    run_script(per_term, GroupedSegmentWriter, script, limitmb)
+    monkeypatch.undo()
+    return batched, per_term
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    seed=st.integers(0, 10_000),
+    docs=st.integers(1, 90),
+    batch_terms=st.sampled_from([1, 2, 3, 4096]),
+    spill=st.booleans(),
+)
+def test_batched_terms_write_the_same_files(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, seed: int, docs: int, batch_terms: int, spill: bool
+) -> None:
+    """Property: the term batch writes the files, byte for byte, that the
+    per-term path (start_term, add_frequency_postings, finish_term) writes:
+    terms of one posting and of several, terms over a block (written per
+    term between two batches), one term per batch or many, from memory or
+    from spilled runs; and the readers see the same postings."""
+    monkeypatch.setattr(schema_module, "_BATCH_TERMS", batch_terms)
+    rng = random.Random(seed)
+    script: list[Batch] = [{"ops": [("add", make_doc(i, rng)) for i in range(docs)]}]
+    script.append({"ops": [("add", make_doc(docs + i, rng)) for i in range(3)] + [("delete", "d0")]})
+    batched, per_term = _batched_and_per_term(tmp_path_factory.mktemp("ix"), script, 0.05 if spill else 256, monkeypatch)
+    assert segment_files(batched) == segment_files(per_term)
+    assert snapshot(batched) == snapshot(per_term)
+
+
+def test_batched_terms_are_most_terms_and_match_whoosh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batch writes the text fields' single-block terms (the per-term
+    path only the rest), and the index is still the stock writer's."""
+    calls = Counter[str]()
+    batch_add, per_term = schema_module._TermBatch.add, schema_module._PostingsWriter.add_frequency_postings
+
+    def counting_batch_add(self: Any, *args: Any) -> None:
+        calls["batch"] += 1
+        batch_add(self, *args)
+
+    def counting_per_term(self: Any, *args: Any) -> None:
+        calls["per_term"] += 1
+        per_term(self, *args)
+
+    monkeypatch.setattr(schema_module._TermBatch, "add", counting_batch_add)
+    monkeypatch.setattr(schema_module._PostingsWriter, "add_frequency_postings", counting_per_term)
+    ix = assert_same(tmp_path, corpus_script())
+    with ix.reader() as r:
+        common = DEFAULT_ANALYZER.terms(COMMON, keep_stopwords=True)[0]
+        assert r.doc_frequency("body", common.encode()) > TEST_BLOCKLIMIT  # over a block: per term
+    assert calls["per_term"] > 0
+    assert calls["batch"] > 4 * calls["per_term"]  # (blocks of 32 postings here)
+
+
+def test_one_document_of_many_distinct_words(tmp_path: Path) -> None:
+    """Issue #14's case, small: one document with thousands of distinct words
+    (every term one posting) gives the stock writer's index."""
+    rng = random.Random(14)
+    letters = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+    words = {"".join(rng.choice(letters) for _ in range(rng.randint(4, 9))) for _ in range(3000)}
+    text = " ".join(sorted(words, key=lambda _: rng.random()))
+    doc = {"id": "big", "title": "عنوان", "body": text, "all__none": text, "all__ngram4": text}
+    assert_same(tmp_path, [{"ops": [("add", doc), ("add", make_doc(1, rng))]}])
+
+
+def test_batched_terms_keep_key_order_checked() -> None:
+    """A term that does not follow the previous one (in the batch or already
+    in the term index) is refused as OrderedHashWriter.add refuses it."""
+    class Writer:  # the field writer's parts a batch uses
+        _postfile = StructFile(io.BytesIO())
+        _tindex = schema_module._TermIndexWriter(StructFile(io.BytesIO()))
+        _postwriter = ArabicCodec().postings_writer(None)
+        _fieldid = 0
+
+    one = (np.array([0], dtype=np.uint32), np.array([1], dtype=np.uint32))
+    batch = schema_module._TermBatch(Writer(), None)
+    batch.add(b"b", *one)
+    with pytest.raises(ValueError, match="Keys must increase"):
+        batch.add(b"a", *one)
+    batch.flush()
+    with pytest.raises(ValueError, match="Keys must increase"):
+        batch.add(b"b", *one)
+    batch.add(b"c", *one)
+    batch.flush()
+    assert Writer._tindex.lastkey == b"\x00\x00c"
+
+
+def test_batched_index_searches_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through Index: the same hits and scores (several ranking
+    representations, phrases, one big document among news-like ones)."""
+    rng = random.Random(5)
+    docs = [{"id": f"d{i}", "title": " ".join(rng.choice(WORDS) for _ in range(3)), "body": make_doc(i, rng)["body"]} for i in range(300)]
+    docs.append({"id": "big", "title": "كبير", "body": " ".join(f"{w}{i}" for i in range(400) for w in WORDS[:5])})
+    indexes = {}
+    for batched in (True, False):
+        monkeypatch.setattr(schema_module._FieldWriter, "batch_terms", batched)
+        ix = Index.create(tmp_path / f"ix{batched}", engine="whoosh")
+        ix.add_many(docs)
+        ix.commit()
+        indexes[batched] = ix
+    queries = ["الطلاب", "المكتبة العامة", '"ذهب الطلاب"', "كتاب", "الزراعة الماء", "ذهب5", "كلمة3"]
+    for q in queries:
+        got = [(h.id, h.score) for h in indexes[True].search(q, limit=50)]
+        assert got == [(h.id, h.score) for h in indexes[False].search(q, limit=50)], q
+        assert got, q  # every query finds something
+    for ix in indexes.values():
+        ix.close()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=8), unique=True, max_size=60), st.booleans())
+@example(["a\x00", "a"], False)
+@example(["b\x00\x00", "b\x00", "a", "\x00"], False)
+@example(["ب", "ا", "آ", "z", "a", "ab", "ٱ", "ـ", "بب", "ﻻ", "𝐀", "é", "\uffff", "\U0010ffff"], False)
+def test_bulk_store_sorts_terms_in_str_order(terms: list[str], small_array: bool) -> None:
+    """_utf8_order gives the terms' str order through NumPy's fixed-width
+    sort of their UTF-8 bytes and through Python's sort (terms ending in a
+    NUL character, which a NumPy bytes array cannot tell apart, go to Python's)."""
+    old = writer_module._SORT_ARRAY_BYTES
+    writer_module._SORT_ARRAY_BYTES = 0 if small_array else old
+    try:
+        order = writer_module._utf8_order(terms).tolist()
+    finally:
+        writer_module._SORT_ARRAY_BYTES = old
+    assert [terms[i] for i in order] == sorted(terms)
+
+
+def test_bulk_store_sorts_terms_as_unicode_strings() -> None:
+    """A bulk store gives its terms in the order of their str (Whoosh's term order)."""
+    words = ["ب", "ا", "آ", "z", "a", "ab", "ٱ", "ـ", "بب", "ﻻ", "𝐀", "é"]
+    pool = writer_module.GroupedPool(None, None)
+    pool.add_counts("f", 0, Counter(words))
+    assert [btext for _f, btext, _p in pool.iter_terms(compact=True)] == [w.encode() for w in sorted(words)]
+
+
+@pytest.mark.parametrize("steps", [[10, 20], [65_000, 70_000, 2**31 - 1], [2**31 + 5, 2**32 + 9], [5, 2**32 + 1]])
+def test_term_positions_extended_as_appended(steps: list[int]) -> None:
+    """_extend_positions leaves the term index's position array (its type
+    included) as appending each position does."""
+    from whoosh.util.numlists import GrowableArray
+
+    one_by_one, extended = GrowableArray("H"), GrowableArray("H")
+    for batch in ([1, 2, 3], steps, [steps[-1] + 1]):
+        for n in batch:
+            one_by_one.append(n)
+        schema_module._extend_positions(extended, batch)
+        assert extended.typecode == one_by_one.typecode
+        assert list(extended) == list(one_by_one)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.binary(min_size=1, max_size=6), unique=True, max_size=1500))
+def test_term_index_hash_tables_are_whooshs(keys: list[bytes]) -> None:
+    """_TermIndexWriter writes the term index file Whoosh's
+    OrderedHashWriter writes (hash tables with colliding slots included)."""
+    from whoosh.filedb.filetables import OrderedHashWriter
+
+    files = []
+    for cls in (OrderedHashWriter, schema_module._TermIndexWriter):
+        f = io.BytesIO()
+        writer = cls(StructFile(f))
+        writer.dbfile.close = lambda: None  # keep the bytes readable
+        for key in sorted(keys):
+            writer.add(key, key[::-1])
+        writer.close()
+        files.append(f.getvalue())
+    assert files[0] == files[1]

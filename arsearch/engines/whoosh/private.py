@@ -28,14 +28,25 @@ PRIVATE_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "whoosh.codec.whoosh3.W3Codec": ("_blocklimit", "_compression", "_inlinelimit"),
     # schema._PostingsWriter: block buffers and statistics, the block writer it overrides
     "whoosh.codec.whoosh3.W3PostingsWriter": (
-        "_postfile", "_blocklimit", "_byteids", "_compression", "_blockcount", "_terminfo",
+        "_postfile", "_blocklimit", "_byteids", "_compression", "_inlinelimit", "_blockcount", "_terminfo",
         "_ids", "_weights", "_values", "_maxweight", "_minlength", "_maxlength",
         "_mini_ids", "_mini_weights", "_mini_values", "_new_block", "_write_block",
     ),
-    # schema._PostingsWriter.add_frequency_postings updates a term's statistics as add_block does
-    "whoosh.codec.whoosh3.W3TermInfo": ("_weight", "_df", "_minlength", "_maxlength", "_maxweight", "_minid", "_maxid"),
-    # schema._FieldWriter.add_grouped_postings writes through its postings writer
-    "whoosh.codec.whoosh3.W3FieldWriter": ("_postwriter",),
+    # schema._PostingsWriter.add_frequency_postings updates a term's statistics as add_block does;
+    # schema._TermBatch packs term infos with its struct
+    "whoosh.codec.whoosh3.W3TermInfo": (
+        "_weight", "_df", "_minlength", "_maxlength", "_maxweight", "_minid", "_maxid", "_struct",
+    ),
+    # schema._FieldWriter.add_grouped_postings writes through its postings writer, or
+    # (schema._TermBatch) to its postings file and term index directly
+    "whoosh.codec.whoosh3.W3FieldWriter": ("_postwriter", "_postfile", "_tindex", "_fieldid"),
+    # schema._TermBatch adds term index records as add does (its undocumented
+    # attributes too); schema._TermIndexWriter overrides the hash table writer
+    "whoosh.filedb.filetables.OrderedHashWriter": (
+        "dbfile", "buckets", "directory", "hashtype", "hashfn", "index", "lastkey", "_write_hashes",
+    ),
+    # schema._extend_positions widens the term index's position array as append does
+    "whoosh.util.numlists.GrowableArray": ("array", "_retype"),
     # schema.field_length_bytes reads a segment's length column in one go
     "whoosh.codec.whoosh3.W3PerDocReader": ("_cached_reader",),
     "whoosh.columns.NumericColumn.Reader": ("_fixedlen", "_default", "_count", "_dbfile", "_basepos"),

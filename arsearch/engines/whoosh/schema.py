@@ -12,10 +12,12 @@ import random
 import struct
 import sys
 import zlib
+from hashlib import md5
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import chain
+from itertools import accumulate, chain, repeat, starmap
+from operator import add, itemgetter, methodcaller
 from operator import sub as _sub
 from typing import Any
 
@@ -29,10 +31,13 @@ from whoosh.codec.whoosh3 import (
     W3PostingsWriter,
     WHOOSH3_HEADER_MAGIC,
     W3Segment,
+    W3TermInfo,
 )
 from whoosh.columns import NumericColumn
+from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.formats import Positions
-from whoosh.system import pack_uint
+from whoosh.system import pack_int, pack_uint, pack_ushort
+from whoosh.util.numlists import GrowableArray
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ...analysis import Analyzer
@@ -202,6 +207,17 @@ def field_length_bytes(lengths: Any, fieldname: str) -> bytes | None:
 
 #: Posting blocks whose pickle is shorter are written uncompressed (see _PostingsWriter._write_block).
 _COMPRESS_MIN = 64
+# _TermBatch: terms buffered between two writes; W3TermInfo's struct; a
+# non-inlined term info's extent (pack_long offset, pack_int length) and its
+# size; the lengths before a term index record (filetables.HashWriter.add)
+_BATCH_TERMS = 4096
+_SINGLE_BLOCKS = 16384  # (docnum, count) blocks kept encoded, per field
+_TERMINFO = W3TermInfo._struct
+_EXTENT = struct.Struct("!qi")
+_TERMINFO_SIZE = _TERMINFO.size + _EXTENT.size
+_HASH_LENGTHS = struct.Struct("!ii")
+_HASH_POINTER = struct.Struct("!Iq")  # filetables._pointer: a hash table slot
+_BLOCK_START = WHOOSH3_HEADER_MAGIC
 # zlib's default 32 KB window and 128 KB hash make every compress() set up
 # ~256 KB of state: most of the time of compressing a posting block of a few
 # hundred bytes (50 µs of 55 on the 2-core benchmark machine). A 4 KB window
@@ -377,7 +393,200 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
             self._emit_block(data, count, last_id, maxweight, minlength, maxlength, start + limit >= n)
 
 
+class _TermBatch:
+    """Writes one field's single-block bulk terms (:data:`FreqPostings` of at
+    most a block of postings) without the postings writer: each term's block
+    and term info are encoded here, and a batch of terms is written at once,
+    its file offsets counted from one ``tell()`` (a seek system call; Whoosh
+    asks four times a term), its term index records, hashes and offsets
+    made with C loops. The bytes are those the per-term path writes —
+    ``start_term``, :meth:`_PostingsWriter.add_frequency_postings`,
+    ``finish_term`` and the term index's ``add`` — which the tests check.
+
+    A term of a Frequency field with one posting has bytes that depend on its
+    document and count alone (and the document's length byte): they are
+    encoded once per (docnum, count). Call :meth:`flush` before anything
+    else writes to the field writer's files."""
+
+    __slots__ = ("_fw", "_tindex", "_lenbytes", "limit", "_compression", "_prefix", "_keys", "_posts", "_heads", "_single")
+
+    def __init__(self, fieldwriter: Any, lenbytes: bytes | None) -> None:
+        postwriter = fieldwriter._postwriter
+        self._fw = fieldwriter
+        self._tindex = fieldwriter._tindex
+        self._lenbytes = lenbytes
+        #: The most postings a term written here may have (one block).
+        self.limit: int = postwriter._blocklimit
+        self._compression = postwriter._compression
+        self._prefix = pack_ushort(fieldwriter._fieldid)
+        #: (docnum, count) → a one-posting Frequency term's block bytes and term info head
+        self._single: dict[tuple[int, int], tuple[bytes, bytes]] = {}
+        self._keys: list[bytes] = []  # the buffered terms' keys in the term index
+        self._posts: list[bytes] = []  # their posting bytes
+        self._heads: list[bytes] = []  # their term infos but the extent
+
+    def add(self, btext: bytes, ids: np.ndarray, freqs: np.ndarray, values: list[bytes] | None = None) -> None:
+        """Buffer one term (after the previous one in key order) of 1 to
+        :attr:`limit` postings: ``ids`` increasing docnums, ``freqs`` their
+        counts, ``values`` each posting's value for ArabicPositions (None: a
+        Frequency field)."""
+        all_ids = ids.tolist()
+        all_freqs = freqs.tolist()
+        if len(all_ids) == 1 and values is None:
+            single = (all_ids[0], all_freqs[0])
+            block = self._single.get(single)
+            if block is None:
+                if len(self._single) >= _SINGLE_BLOCKS:
+                    self._single.clear()
+                block = self._single[single] = self._block(all_ids, all_freqs, None)
+        else:
+            block = self._block(all_ids, all_freqs, values)
+        key = self._prefix + btext
+        keys = self._keys
+        last = keys[-1] if keys else self._tindex.lastkey
+        if key <= last:
+            raise ValueError("Keys must increase: %r..%r" % (last, key))
+        keys.append(key)
+        self._posts.append(block[0])
+        self._heads.append(block[1])
+        if len(keys) >= _BATCH_TERMS:
+            self.flush()
+
+    def _block(self, ids: list[int], freqs: list[int], values: list[bytes] | None) -> tuple[bytes, bytes]:
+        """One term's posting bytes (header and its only block) and the head
+        of its term info (W3TermInfo's struct, without the extent)."""
+        count = len(ids)
+        top_freq = max(freqs)
+        maxweight = float(top_freq)
+        if top_freq == 1:
+            weights: Any = None
+        elif count == 1 or min(freqs) == top_freq:
+            weights = maxweight
+        else:
+            weights = tuple(map(float, freqs))
+        lenbytes = self._lenbytes
+        low = top = 0
+        if lenbytes is not None:
+            if count == 1:
+                low = top = lenbytes[ids[0]]
+            else:
+                lbs = bytes(map(lenbytes.__getitem__, ids))
+                top = max(lbs)
+                if top:
+                    low = min(lbs) or min(lbs.replace(b"\x00", b""))
+        last_id = ids[-1]
+        if count == 1:
+            deltas: tuple[int, ...] = (last_id,)
+        else:
+            deltas = tuple(map(_sub, ids, chain((0,), ids)))
+        if values is None:
+            block_values: Any = struct.pack(">%dI" % count, *freqs)
+        else:
+            block_values = tuple(values)
+        raw = pickle.dumps((deltas, weights, block_values), 2)
+        comp = self._compression if len(raw) >= _COMPRESS_MIN else 0
+        if comp:
+            raw = _deflate(raw, comp)
+        info = pickle.dumps((count, last_id, maxweight, comp, low, top), 2)
+        post = _BLOCK_START + pack_int(-(len(info) + len(raw))) + info + raw
+        head = _TERMINFO.pack(False, float(sum(freqs)), count, low, top, maxweight, ids[0], last_id)
+        return post, head
+
+    def flush(self) -> None:
+        """Write the buffered terms: their posting bytes, then their term
+        index records (what OrderedHashWriter.add writes and remembers)."""
+        keys = self._keys
+        if not keys:
+            return
+        posts = self._posts
+        postfile = self._fw._postfile
+        tindex = self._tindex
+        termfile = tindex.dbfile
+        post_lengths = list(map(len, posts))
+        post_starts = list(accumulate(post_lengths, initial=postfile.tell()))
+        postfile.write(b"".join(posts))
+        # HashWriter.add's record: key and value lengths, key, value (the term info)
+        records = list(
+            map(
+                _join3,
+                map(_HASH_LENGTHS.pack, map(len, keys), repeat(_TERMINFO_SIZE)),
+                keys,
+                map(add, self._heads, map(_EXTENT.pack, post_starts, post_lengths)),
+            )
+        )
+        starts = list(accumulate(map(len, records), initial=termfile.tell()))
+        starts.pop()
+        termfile.write(b"".join(records))
+        if tindex.hashtype == 0:  # md5_hash: the MD5's low 32 bits, big-endian
+            hashes: Iterable[int] = map(int.from_bytes, map(_LOW32, map(_DIGEST, map(md5, keys))), repeat("big"))
+        else:
+            hashes = map(tindex.hashfn, keys)
+        buckets = tindex.buckets
+        for h, start in zip(hashes, starts):
+            buckets[h & 255].append((h, start))
+        _extend_positions(tindex.index, starts)
+        tindex.lastkey = keys[-1]
+        self._keys, self._posts, self._heads = [], [], []
+
+
+def _join3(a: bytes, b: bytes, c: bytes) -> bytes:
+    return a + b + c
+
+
+_LOW32 = itemgetter(slice(12, None))
+_DIGEST = methodcaller("digest")
+
+
+def _extend_positions(index: GrowableArray, positions: list[int]) -> None:
+    """Append increasing ``positions`` to an OrderedHashWriter's index as
+    its ``append`` would one at a time: widened once, for the largest."""
+    if not positions:
+        return
+    array_ = index.array
+    if isinstance(array_, array):
+        try:
+            array(array_.typecode, positions[-1:])
+        except OverflowError:
+            index._retype(positions[-1])
+    index.array.extend(positions)
+
+
+class _TermIndexWriter(OrderedHashWriter):  # type: ignore[misc]
+    """Whoosh's term index writer (an on-disk hash) whose hash tables are
+    written a table at a time instead of one ``write`` per slot: the same bytes."""
+
+    def _write_hashes(self) -> None:
+        # HashWriter._write_hashes: per bucket, a table of twice as many
+        # (hash, position) slots as entries, each entry at (hash >> 8) % size
+        # or the next free slot after it, in the order the entries came.
+        dbfile = self.dbfile
+        pos = dbfile.tell()
+        null = (0, 0)
+        pack = _HASH_POINTER.pack
+        for entries in self.buckets:
+            numslots = 2 * len(entries)
+            self.directory.append((pos, numslots))
+            table = [null] * numslots
+            for entry in entries:
+                slot = (entry[0] >> 8) % numslots
+                while table[slot] is not null:
+                    slot = (slot + 1) % numslots
+                table[slot] = entry
+            data = b"".join(starmap(pack, table))
+            dbfile.write(data)
+            pos += len(data)
+
+
 class _FieldWriter(W3FieldWriter):  # type: ignore[misc]
+    def __init__(self, codec: Any, storage: Any, segment: Any) -> None:
+        super().__init__(codec, storage, segment)
+        # the same object (its header is written), with the faster hash table writer
+        self._tindex.__class__ = _TermIndexWriter
+
+    #: Write a bulk store's single-block terms through a :class:`_TermBatch`
+    #: (False: each through the postings writer; the tests compare both).
+    batch_terms = True
+
     def add_postings(self, schema: Any, lengths: Any, items: Any) -> Any:
         return super().add_postings(schema, _LengthCache(lengths) if lengths else lengths, items)
 
@@ -389,19 +598,31 @@ class _FieldWriter(W3FieldWriter):  # type: ignore[misc]
         :meth:`add_postings`, so the files are byte for byte the same."""
         lastfn: str | None = None
         lenbytes: bytes | None = None
+        batch: _TermBatch | None = None
         for fieldname, btext, postings in terms:
             if fieldname != lastfn:
+                if batch is not None:
+                    batch.flush()
                 if lastfn is not None:
                     self.finish_field()
                 self.start_field(fieldname, schema[fieldname])
                 lenbytes = field_length_bytes(lengths, fieldname)
                 lastfn = fieldname
+                # (an inline limit above 1 would store some terms in the term index)
+                batch = _TermBatch(self, lenbytes) if self.batch_terms and self._postwriter._inlinelimit <= 1 else None
+            if batch is not None:
+                if type(postings) is tuple and 0 < len(postings[0]) <= batch.limit:
+                    batch.add(btext, *postings)
+                    continue
+                batch.flush()
             self.start_term(btext)
             if isinstance(postings, list):
                 self._postwriter.add_postings_bulk(postings[0::3], postings[1::3], postings[2::3], lenbytes)
             else:  # (docnums, counts[, values]) arrays from the pool's bulk store
                 self._postwriter.add_frequency_postings(*postings[:2], lenbytes, *postings[2:])
             self.finish_term()
+        if batch is not None:
+            batch.flush()
         if lastfn is not None:
             self.finish_field()
 

@@ -44,7 +44,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import compress, count, repeat
-from operator import is_, itemgetter
+from operator import is_, itemgetter, methodcaller
 from typing import Any
 
 import numpy as np
@@ -80,6 +80,8 @@ _TERM_BYTES = 200
 _BULK_POSTING_BYTES = 16
 _BULK_WORD_BYTES = 16
 _BULK_TERM_BYTES = 120
+# Largest fixed-width bytes array _utf8_order sorts a field's terms in (else Python's sort).
+_SORT_ARRAY_BYTES = 32 * 1024 * 1024
 # Runs joined at once at commit (one open file each); more are joined in steps.
 _MAX_OPEN_RUNS = 64
 # A sub-writer process checks this often whether its parent is still alive
@@ -147,10 +149,14 @@ class _FreqStore:
         values)`` with each posting's ArabicPositions value."""
         if not self.vocab:
             return
-        terms = sorted(self.vocab)  # str order is UTF-8 byte order
-        ids = np.fromiter(map(self.vocab.__getitem__, terms), dtype=np.int64, count=len(terms))
+        # term ids are 0, 1, ... in the vocabulary's order
+        vocab = list(self.vocab)
+        ids = _utf8_order(vocab)
+        terms = list(map(vocab.__getitem__, ids.tolist()))
+        del vocab
         rank = np.empty(len(terms), dtype=np.int32 if len(terms) < 2**31 else np.int64)
         rank[ids] = np.arange(len(terms))
+        del ids
         keys = rank[np.frombuffer(self.termids, dtype=np.int64)]
         # stable: each term's items stay in arrival (= docnum, position) order
         order = np.argsort(keys, kind="stable")
@@ -201,6 +207,24 @@ class _FreqStore:
             values = list(map(raw.__getitem__, map(slice, cut, cut[1:])))
             yield term.encode("utf-8"), (docnums[start:end], counts[start:end], values)
             start = end
+
+
+_ends_with_nul = methodcaller("endswith", "\x00")
+
+
+def _utf8_order(terms: list[str]) -> np.ndarray:
+    """The indexes of ``terms`` (distinct) in str order, which is their
+    UTF-8 bytes' order: a NumPy sort of the bytes at a fixed width (a shorter
+    key sorts first, as its padding NULs are lowest), unless that array would
+    be large or a term ends in NUL (NumPy drops trailing NULs): then Python's
+    sort of the str."""
+    if not terms:
+        return np.empty(0, dtype=np.int64)
+    width = max(map(len, map(str.encode, terms)))
+    if len(terms) * width <= _SORT_ARRAY_BYTES and not any(map(_ends_with_nul, terms)):
+        keys = np.fromiter(map(str.encode, terms), dtype=f"S{width}", count=len(terms))
+        return np.argsort(keys, kind="stable")
+    return np.array(sorted(range(len(terms)), key=terms.__getitem__), dtype=np.int64)
 
 
 def _flat(postings: FreqPostings) -> Postings:
@@ -458,6 +482,10 @@ class GroupedPool:
             bulk = store.iter_terms()
             if not compact:
                 bulk = ((btext, _flat(p)) for btext, p in bulk)
+            if not terms:  # bulk postings alone (the usual case for a text field)
+                for btext, postings in bulk:
+                    yield fieldname, btext, postings
+                continue
             merged = heapq.merge(
                 ((btext, 0, p) for btext, p in bulk), ((btext, 1, terms[btext]) for btext in sorted(terms))
             )
