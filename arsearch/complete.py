@@ -266,8 +266,7 @@ class Completions:
         return WordCounts(self.words, self.word_df)
 
     def _word_id(self, word: str) -> int | None:
-        i = bisect.bisect_left(self.words, word)
-        return i if i < len(self.words) and self.words[i] == word else None
+        return _position(self.words, word)
 
     # -- storing -----------------------------------------------------------------------
     def to_bytes(self, stamp: Any = None) -> bytes:
@@ -308,13 +307,38 @@ class Completions:
                             or int((pairs >> _SHIFT).max(initial=0)) >= n_words
                             or int((pairs & np.uint64(0xFFFFFFFF)).max(initial=0)) >= n_words):
                 raise ValueError("a number points past the end of its table")
-        except (ValueError, KeyError, TypeError, RecursionError, zlib.error, UnicodeDecodeError) as e:
-            raise IndexCorruptedError(f"the completions file is damaged ({e}); commit to the index to rebuild it") from e
+        except _DAMAGE as e:
+            raise _damaged(e) from e
         return cls(words, word_df, best, surfaces, surface_df, surface_word, pairs, pair_df), header.get("stamp")
 
     def size_bytes(self) -> int:
         """Bytes of :meth:`to_bytes` (for reports)."""
         return len(self.to_bytes())
+
+
+#: What reading a damaged completions file raises (a deeply nested header: RecursionError).
+_DAMAGE = (ValueError, KeyError, TypeError, IndexError, RecursionError, zlib.error, UnicodeDecodeError)
+
+
+def _damaged(error: BaseException) -> IndexCorruptedError:
+    return IndexCorruptedError(f"the completions file is damaged ({error}); commit to the index to rebuild it")
+
+
+def stamp_for(documents: int) -> dict[str, Any]:
+    """The stamp a table is written with: the live documents it counts."""
+    return {"documents": documents}
+
+
+def stamp_counts(stamp: Any, documents: int) -> bool:
+    """Whether a table's ``stamp`` says it counts ``documents`` live documents
+    (a table stamped for another number is another commit's)."""
+    return isinstance(stamp, dict) and stamp.get("documents") == documents
+
+
+def _position(words: list[str], word: str) -> int | None:
+    """Where ``word`` is in the sorted ``words`` (None: not there)."""
+    i = bisect.bisect_left(words, word)
+    return i if i < len(words) and words[i] == word else None
 
 
 def _sections(data: bytes) -> tuple[dict[str, Any], list[bytes]]:
@@ -351,8 +375,8 @@ class WordCounts:
         self.counts = counts
 
     def __call__(self, word: str) -> int:
-        i = bisect.bisect_left(self.words, word)
-        return int(self.counts[i]) if i < len(self.words) and self.words[i] == word else 0
+        i = _position(self.words, word)
+        return 0 if i is None else int(self.counts[i])
 
     @classmethod
     def from_bytes(cls, data: bytes) -> tuple[WordCounts, Any]:
@@ -366,8 +390,8 @@ class WordCounts:
             counts = np.frombuffer(zlib.decompress(sections[2]), "<u4").astype(np.uint32)
             if len(words) != n_words or len(counts) != n_words:
                 raise ValueError("its sections disagree on their sizes")
-        except (ValueError, KeyError, TypeError, IndexError, RecursionError, zlib.error, UnicodeDecodeError) as e:
-            raise IndexCorruptedError(f"the completions file is damaged ({e}); commit to the index to rebuild it") from e
+        except _DAMAGE as e:
+            raise _damaged(e) from e
         return cls(words, counts), header.get("stamp")
 
 

@@ -606,7 +606,7 @@ class Index:
                 self._completions = (None, table, None)
                 return
             folder = self.path
-            stamp = {"documents": self._store.reader().doc_count()}
+            stamp = _complete.stamp_for(self._store.reader().doc_count())
 
             def publish() -> None:
                 _complete.write_file(folder, table, stamp)
@@ -688,7 +688,7 @@ class Index:
                     stored = None
             if stored is None and not reader.doc_count():
                 return Completions.empty()
-            if stored is not None and isinstance(stored[1], dict) and stored[1].get("documents") == reader.doc_count():
+            if stored is not None and _complete.stamp_counts(stored[1], reader.doc_count()):
                 return stored[0]
         return self._rebuild_completions(reader)
 
@@ -749,9 +749,7 @@ class Index:
             counts, stamp = found
             self._word_table = (key, counts, stamp)
         documents = reader.doc_count()
-        if not (isinstance(stamp, dict) and stamp.get("documents") == documents):
-            return None
-        return counts, documents
+        return (counts, documents) if _complete.stamp_counts(stamp, documents) else None
 
     def complete(self, text: str, limit: int = 10) -> list[Completion]:
         """Completions of ``text`` as it is typed in a search box: its last

@@ -611,6 +611,9 @@ class _Planner:
         self.keep_stops = False
         self.arabizi = arabizi and lexicon is not None
         self.vocabulary = vocabulary
+        # the vocabulary's answer, asked once a plan (its file checks are system calls)
+        self._table: tuple[Callable[[str], int], int] | None = None
+        self._table_asked = False
         self.readings: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.bonus_terms: dict[str, str] = {}  # an Arabizi word's best reading's term (phrase/proximity bonuses)
 
@@ -676,7 +679,10 @@ class _Planner:
         e = self.analyzer.entry(word)
         if e is not None and not has_arabizi_digits(word) and lexicon.has_term(e[0], text_names):
             return ()  # Google, FIFA: the index's own Latin words
-        table = self.vocabulary() if self.vocabulary is not None else None
+        if not self._table_asked:
+            self._table = self.vocabulary() if self.vocabulary is not None else None
+            self._table_asked = True
+        table = self._table
         # the memo says where the words came from: a stale table's generation may see both
         key = ("arabizi", fold_latin(word), tuple(text_names), self.analyzer.version, table is not None)
         found = lexicon.memo.get(key)

@@ -337,15 +337,25 @@ class Reporter:
         if self._committing:
             return
         if self._bar is not None:
-            done = self.bytes_read() if self._by_bytes else count
-            if done is not None and done > self._bar.n:
-                self._bar.set_postfix_str(f"{count:,} docs", refresh=False)
-                self._bar.update(done - self._bar.n)
+            self._advance_bar()
         elif self.mode == "lines":
             now = self._clock()
             if now >= self._next_line:
                 self._next_line = now + self.interval
                 self._line(self._progress_text(now - self.t0))
+
+    def _advance_bar(self, force: bool = False) -> None:
+        """Move the bar to what was read (bytes, or documents); tqdm redraws it
+        when its interval has passed, or now with ``force``."""
+        bar = self._bar
+        done = self.bytes_read() if self._by_bytes else self.count
+        advanced = done is not None and done > bar.n
+        if advanced or force:
+            bar.set_postfix_str(f"{self.count:,} docs", refresh=False)
+        if advanced:
+            bar.update(done - bar.n)
+        if force:
+            bar.refresh()
 
     def _progress_text(self, secs: float) -> str:
         parts = [count_text(self.count, "document")]
@@ -362,11 +372,7 @@ class Reporter:
     def committing(self) -> None:
         """Say the documents read are being committed (the last, slow step)."""
         if self._bar is not None:  # draw the bar's last state: a short run may never pass mininterval
-            done = self.bytes_read() if self._by_bytes else self.count
-            if done is not None and done > self._bar.n:
-                self._bar.update(done - self._bar.n)
-            self._bar.set_postfix_str(f"{self.count:,} docs", refresh=False)
-            self._bar.refresh()
+            self._advance_bar(force=True)
         self._close_bar()
         self._committing = True
         if self.mode == "bar":
