@@ -129,12 +129,18 @@ class Completions:
         document are dropped."""
         if not added and not removed:
             return self
-        batch = _Batch(analyzer)
+        batch = Batch(analyzer)
         for text in added:
             batch.count(text, 1)
         for text in removed:
             batch.count(text, -1)
-        b_surfaces, b_sdf, b_swords, b_words, b_wdf, b_pairs, b_pdf = batch.totals()
+        return self.merge(batch.totals())
+
+    def merge(self, totals: Totals) -> Completions:
+        """This table with a batch's signed counts (:meth:`Batch.totals`) added."""
+        b_surfaces, b_sdf, b_swords, b_words, b_wdf, b_pairs, b_pdf = totals
+        if not b_surfaces and not len(b_pairs):
+            return self
 
         # surfaces and words: the unions, sorted, and where the old and the batch's are in them
         surfaces, old_s, new_s = _merge_sorted(self.surfaces, b_surfaces)
@@ -413,7 +419,12 @@ class _Numbering(dict[str, int]):
         return fresh
 
 
-class _Batch:
+#: A batch's signed counts (:meth:`Batch.totals`): surfaces, their counts and
+#: word numbers; words and their counts; pairs (in word numbers) and their counts.
+Totals = tuple[list[str], np.ndarray, np.ndarray, list[str], np.ndarray, np.ndarray, np.ndarray]
+
+
+class Batch:
     """Counts of some documents' surface forms, words and pairs (each counted
     once per document), with a sign: +1 for added text, -1 for removed.
 
@@ -538,7 +549,7 @@ class _Batch:
             counts = np.bincount(keys & 0xFFFFFFFF, weights=signs[keys >> 32], minlength=len(pairs))
             self._pairs.append((pairs, counts.astype(np.int64)))
 
-    def totals(self) -> tuple[list[str], np.ndarray, np.ndarray, list[str], np.ndarray, np.ndarray, np.ndarray]:
+    def totals(self) -> Totals:
         """Surfaces, their counts and word numbers; words and their counts;
         pairs (in word numbers) and their counts."""
         self._flush()
@@ -547,14 +558,28 @@ class _Batch:
         sdf[: len(self._sdf)] = self._sdf
         wdf = np.zeros(len(words), np.int64)
         wdf[: len(self._wdf)] = self._wdf
-        if self._pairs:
+        self._join_pairs()
+        pairs, pdf = self._pairs[0] if self._pairs else (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        return surfaces, sdf, np.array(self._surface_word, np.int64), words, wdf, pairs.astype(np.uint64), pdf
+
+    def flush(self) -> None:
+        """Count the documents read so far now (not at the next :data:`CHUNK`),
+        keeping the pairs' partial counts few: what a process counting in the
+        background does while it waits for more text, so :meth:`totals` is quick."""
+        self._flush()
+        if len(self._pairs) > _PAIR_PARTS:
+            self._join_pairs()
+
+    def _join_pairs(self) -> None:
+        """The pairs' partial counts (one per flush) summed into one."""
+        if len(self._pairs) > 1:
             keys = np.concatenate([k for k, _ in self._pairs])
             counts = np.concatenate([c for _, c in self._pairs])
-            pairs, inverse = _unique_inverse(keys)
-            pdf = np.bincount(inverse, weights=counts, minlength=len(pairs)).astype(np.int64)
-        else:
-            pairs, pdf = np.zeros(0, np.int64), np.zeros(0, np.int64)
-        return surfaces, sdf, np.array(self._surface_word, np.int64), words, wdf, pairs.astype(np.uint64), pdf
+            pairs, inverse = _unique_inverse(keys, presorted=True)
+            self._pairs = [(pairs, np.bincount(inverse, weights=counts, minlength=len(pairs)).astype(np.int64))]
+
+
+_PAIR_PARTS = 8  # partial pair counts a background count keeps before summing them
 
 
 def _unique(values: np.ndarray) -> np.ndarray:
@@ -565,9 +590,10 @@ def _unique(values: np.ndarray) -> np.ndarray:
     return values[keep]
 
 
-def _unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct values, sorted, and each value's position among them."""
-    order = np.argsort(values)
+def _unique_inverse(values: np.ndarray, presorted: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values, sorted, and each value's position among them;
+    ``presorted``: ``values`` are a few sorted runs (a merge sort takes them in one pass each)."""
+    order = np.argsort(values, kind="stable" if presorted else None)
     ordered = values[order]
     new = np.ones(len(values), bool)
     new[1:] = ordered[1:] != ordered[:-1]

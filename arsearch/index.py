@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from .analysis import ANALYZER_VERSION, DEFAULT_ANALYZER, Analyzer
 from .complete import Completion, Completions
+from .counting import PendingTexts
 from .errors import (
     ArsearchError,
     DocumentError,
@@ -208,7 +209,7 @@ class Index:
         # completions: the batch's text per id (None: deleted), and the table last read or written
         # with what identifies it (the file's stat, or the reader it was rebuilt from) and the
         # documents it counts (its stamp: a writer rebuilds a table stamped for another number)
-        self._completing: dict[str, str | None] = {}
+        self._completing = PendingTexts(self.analyzer)
         self._completions: tuple[Any, Completions, Any] | None = (None, Completions.empty(), None) if path is None else None
         # the completion table's word counts alone (Arabizi readings), by the file's key
         self._word_table: tuple[Any, _complete.WordCounts, Any] | None = None
@@ -399,7 +400,7 @@ class Index:
             self._closed = True
             self._store.close()
             self._speller = None
-            self._completing = {}
+            self._drop_pending()
 
     @property
     def closed(self) -> bool:
@@ -480,9 +481,9 @@ class Index:
             self._store.write(prepared)
         except BaseException:
             if not self._store.writing:  # the store dropped the batch
-                self._completing = {}
+                self._drop_pending()
             raise
-        self._completing[prepared[ID_FIELD]] = self._text(prepared)
+        self._completing.set(prepared[ID_FIELD], self._text(prepared))
 
     def _text(self, doc: Mapping[str, Any]) -> str:
         """A document's text fields, one per line (what the completions count)."""
@@ -512,7 +513,7 @@ class Index:
         with self._lock:
             self._check_open()
             matched = self._store.delete(doc_id)
-            self._completing[doc_id] = None
+            self._completing.set(doc_id, None)
             return matched
 
     def add_many(
@@ -589,19 +590,32 @@ class Index:
         ``optimize`` merges the index into one segment."""
         with self._lock:
             self._check_open()
-            pending, self._completing = self._completing, {}
+            pending, self._completing = self._completing, PendingTexts(self.analyzer)
             if not pending or not self._store.writing:
+                pending.close()
                 self._store.commit(optimize=optimize)
                 return
-            table = self._completions_after(pending)
+            reader = self._store.reader()  # the last commit: the copies the batch replaces
+            # an engine that commits outside the GIL does it while this process counts
+            job = _Job(self._completions_after, pending, reader) if self._store.commits_outside_gil else None
+            table = self._completions_after(pending, reader) if job is None else None
             if self.path is not None:
                 _write_step(lambda: (self.path / _complete.STALE_MARK).touch(), self.path)
             try:
                 self._store.commit(optimize=optimize)
             except BaseException:
+                if job is not None:
+                    job.wait()
                 if self.path is not None:  # nothing was committed: the table on disk stands
                     (self.path / _complete.STALE_MARK).unlink(missing_ok=True)
                 raise
+            if job is not None:
+                try:
+                    table = job.result()
+                except BaseException as e:  # the stale mark stays: the next commit rebuilds the table
+                    e.add_note("arsearch: the documents are committed; the completions are rebuilt at the next commit")
+                    raise
+            assert table is not None
             if self.path is None:
                 self._completions = (None, table, None)
                 return
@@ -644,7 +658,7 @@ class Index:
         to do once the index is closed)."""
         with self._lock:
             if not self._closed:
-                self._completing = {}
+                self._drop_pending()
                 self._store.cancel()
 
     def _cancel_after(self, error: BaseException | None) -> None:
@@ -657,19 +671,25 @@ class Index:
                 error.add_note(f"arsearch: cancelling the pending writes also failed: {type(e).__name__}: {e}")
 
     # -- completions ------------------------------------------------------------------
-    def _completions_after(self, pending: Mapping[str, str | None]) -> Completions:
+    def _drop_pending(self) -> None:
+        """Forget the batch's text (its helper process ended)."""
+        self._completing.close()
+        self._completing = PendingTexts(self.analyzer)
+
+    def _completions_after(self, pending: PendingTexts, reader: Reader) -> Completions:
         """The completion table once the batch ``pending`` (text per id, None
-        for a deletion) replaces the committed copies of its ids."""
-        reader = self._store.reader()  # the last commit: the writer holds the lock
-        base = self._completion_base(reader)
-        removed: list[str] = []
-        if reader.doc_count():
-            for doc_id in pending:
-                old = reader.document(doc_id)
-                if old is not None:
-                    removed.append(self._text(old))
-        added = [text for text in pending.values() if text is not None]
-        return base.apply(added, removed, self.analyzer)
+        for a deletion) replaces the copies of its ids ``reader`` (the last commit) holds."""
+        try:
+            base = self._completion_base(reader)
+            removed: list[str] = []
+            if reader.doc_count():
+                for doc_id in pending.texts:
+                    old = reader.document(doc_id)
+                    if old is not None:
+                        removed.append(self._text(old))
+            return base.merge(pending.totals(removed))
+        finally:
+            pending.close()
 
     def _completion_base(self, reader: Reader) -> Completions:
         """The table of the last commit, for a writer: rebuilt from the stored
@@ -1006,6 +1026,33 @@ def _meta(fields: Mapping[str, Field], analyzer: Analyzer, ranking: Ranking, eng
         "fields": {n: {"kind": f.kind, "stored": f.stored, "boost": f.boost} for n, f in fields.items()},
         "ranking": ranking.to_json(),
     }
+
+
+class _Job:
+    """``fn(*args)`` on a thread of its own; :meth:`result` waits for it and
+    returns its value or raises its exception."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+        self._outcome: tuple[bool, Any] = (False, RuntimeError("the job did not finish"))
+
+        def run() -> None:
+            try:
+                self._outcome = (True, fn(*args))
+            except BaseException as e:  # noqa: BLE001 - raised again by result()
+                self._outcome = (False, e)
+
+        self._thread = threading.Thread(target=run, name="arsearch-completions", daemon=True)
+        self._thread.start()
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def result(self) -> Any:
+        self.wait()
+        ok, value = self._outcome
+        if not ok:
+            raise value
+        return value
 
 
 def _write_step(step: Callable[[], object], folder: Path, note: str = "the last commit is kept") -> None:

@@ -4,9 +4,13 @@ One command, per engine (``--engines``, default whoosh and tantivy):
 
 1. builds an index of the first ``--limit`` news articles (default all
    40,008; ``add_many``, one process, default ranking, commits every 20,000)
-   and times the whole build and, inside it, the completions' share (the
-   table update at each commit and writing its file), in wall and CPU
-   seconds: "without" = the build minus that share;
+   and times the whole build and, inside it, the completions' share, in wall
+   and CPU seconds: "without" = the build minus that share. The wall share
+   is what each commit spends outside the engine's own commit (waiting for
+   the counts, merging them into the table, writing its file) plus the time
+   spent sending texts to the counting helper process (arsearch.counting);
+   the CPU share is this process's threads' CPU time doing that work plus
+   the helper's CPU time (also added to the build's CPU);
 2. reports the completions file's size against the rest of the index;
 3. reopens the index and times the first call (reading the file) and then
    every query of the quality set below, one call each, after one warm-up pass;
@@ -35,6 +39,7 @@ import functools
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import sys
@@ -49,6 +54,7 @@ from common import RESULTS, add_data_arg, format_table, git, iter_news, pct, wri
 
 from arsearch import DEFAULT_STOPWORDS, Index, normalize  # noqa: E402
 from arsearch import complete as acm  # noqa: E402
+from arsearch import counting  # noqa: E402
 from arsearch import index as aix  # noqa: E402
 from arsearch.chars import DELETED_MARKS  # noqa: E402
 
@@ -106,17 +112,23 @@ def quality_set(articles: list[dict[str, str]], n_words: int, n_phrases: int) ->
     return out
 
 
-def timed(fn, totals):  # type: ignore[no-untyped-def]
+def timed(fn, totals, clock=time.thread_time):  # type: ignore[no-untyped-def]
+    """``fn`` adding its wall time and its thread's CPU time (``clock``) to ``totals``."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
-        w, c = time.perf_counter(), time.process_time()
+        w, c = time.perf_counter(), clock()
         try:
             return fn(*args, **kwargs)
         finally:
             totals["wall"] += time.perf_counter() - w
-            totals["cpu"] += time.process_time() - c
+            totals["cpu"] += clock() - c
 
     return wrapper
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_engine(engine: str, articles: list[dict[str, str]], queries: list[tuple[str, str, int, str]],
@@ -125,34 +137,48 @@ def run_engine(engine: str, articles: list[dict[str, str]], queries: list[tuple[
     if reuse is not None:  # measure the queries again on the index built before
         return {**reuse, **measure(path, queries)}
     shutil.rmtree(path, ignore_errors=True)
-    share = {"wall": 0.0, "cpu": 0.0}
-    orig_after, orig_write = aix.Index._completions_after, acm.write_file
-    aix.Index._completions_after = timed(orig_after, share)  # type: ignore[method-assign]
-    acm.write_file = timed(orig_write, share)
+    # The completions' share of the build, in this process:
+    # - wall: each commit's time outside the engine's own commit (waiting for the
+    #   count, merging, writing the file), and sending texts to the counting helper;
+    # - CPU: the threads' CPU time counting, merging, writing and sending.
+    # The helper process's CPU is added to both the build's CPU and the share.
+    commits, engine_commits, work, send = ({"wall": 0.0, "cpu": 0.0} for _ in range(4))
+    patched = [(aix.Index, "commit", commits), (aix.Index, "_completions_after", work), (acm, "write_file", work),
+               (counting.PendingTexts, "_send_changes", send)]
+    originals = [(obj, name, getattr(obj, name)) for obj, name, _ in patched]
+    for obj, name, totals in patched:
+        setattr(obj, name, timed(getattr(obj, name), totals))
     load0 = loadavg()
     try:
         ix = Index.create(path, engine=engine)
-        w, c = time.perf_counter(), time.process_time()
+        store_commit = ix._store.commit
+        ix._store.commit = timed(store_commit, engine_commits)  # type: ignore[method-assign]
+        w, c, h = time.perf_counter(), time.process_time(), children_cpu()
         ix.add_many(doc(a) for a in articles)
-        build_wall, build_cpu = time.perf_counter() - w, time.process_time() - c
+        build_wall, build_cpu, helper_cpu = time.perf_counter() - w, time.process_time() - c, children_cpu() - h
         ix.close()
     finally:
-        aix.Index._completions_after, acm.write_file = orig_after, orig_write  # type: ignore[method-assign]
+        for obj, name, original in originals:
+            setattr(obj, name, original)
     load1 = loadavg()
+    share_wall = commits["wall"] - engine_commits["wall"] + send["wall"]
+    share_cpu = work["cpu"] + send["cpu"] + helper_cpu
     cpl_bytes = (path / acm.COMPLETIONS_FILE).stat().st_size
     index_bytes = sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) - cpl_bytes
-    print(f"… {engine}: built in {build_wall:.1f}s (completions {share['wall']:.1f}s), load {load0}→{load1}", file=sys.stderr)
+    print(f"… {engine}: built in {build_wall:.1f}s (completions {share_wall:.1f}s), load {load0}→{load1}", file=sys.stderr)
 
     return {
         "engine": engine,
         "documents": len(articles),
         "build_s": round(build_wall, 2),
-        "build_cpu_s": round(build_cpu, 2),
-        "completions_s": round(share["wall"], 2),
-        "completions_cpu_s": round(share["cpu"], 2),
-        "build_without_s": round(build_wall - share["wall"], 2),
-        "commit_cost_pct": round(100 * share["wall"] / (build_wall - share["wall"]), 1),
-        "commit_cost_cpu_pct": round(100 * share["cpu"] / (build_cpu - share["cpu"]), 1),
+        "build_cpu_s": round(build_cpu + helper_cpu, 2),
+        "completions_s": round(share_wall, 2),
+        "completions_cpu_s": round(share_cpu, 2),
+        "helper_cpu_s": round(helper_cpu, 2),
+        "sending_s": round(send["wall"], 2),
+        "build_without_s": round(build_wall - share_wall, 2),
+        "commit_cost_pct": round(100 * share_wall / (build_wall - share_wall), 1),
+        "commit_cost_cpu_pct": round(100 * share_cpu / (build_cpu + helper_cpu - share_cpu), 1),
         "load_build": [load0, load1],
         "completions_mb": round(cpl_bytes / 1e6, 2),
         "index_mb": round(index_bytes / 1e6, 1),

@@ -163,6 +163,7 @@ def disk_index(index_path: Path) -> Iterator[Index]:
 #: Test modules whose tests hold for every engine: each runs once per installed engine.
 ENGINE_INDEPENDENT = {
     "test_index",
+    "test_counting",
     "test_match_policy",
     "test_upsert",
     "test_review_findings",

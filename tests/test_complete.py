@@ -291,7 +291,7 @@ def test_removing_documents_equals_building_without_them(docs: list[str], data: 
 def test_counting_in_chunks_equals_counting_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     docs = [d["title"] + "\n" + d["body"] for d in DOCS] * 3
     whole = acm.Completions.empty().apply(docs, [], ANALYZER)
-    monkeypatch.setattr(acm._Batch, "CHUNK", 2)
+    monkeypatch.setattr(acm.Batch, "CHUNK", 2)
     assert _state(acm.Completions.empty().apply(docs, [], ANALYZER)) == _state(whole)
     assert whole.word_df[whole.words.index(normalize("الانتخابات"))] == 9  # 3 copies of 3 documents
 

@@ -90,6 +90,9 @@ class Store(Protocol):
     path: Path | None
     #: The writer's memory budget in MiB (:mod:`arsearch.memory`), read when a batch begins.
     memory_mb: int
+    #: Whether :meth:`commit` runs outside the GIL (native code), so that the
+    #: index can update its completions on another thread meanwhile.
+    commits_outside_gil: bool
 
     def reader(self) -> Reader:
         """A reader of the last commit (the same object until the index changes)."""

@@ -50,6 +50,7 @@ class TantivyStore:
     """A tantivy index (see :class:`~arsearch.engines.base.Store`)."""
 
     engine = "tantivy"
+    commits_outside_gil = True  # tantivy-py releases the GIL while it commits
     #: tantivy's writer lock, relative to the index folder.
     LOCK_FILE = f"{FOLDER}/.tantivy-writer.lock"
 

@@ -142,6 +142,7 @@ class WhooshStore:
     """
 
     engine = "whoosh"
+    commits_outside_gil = False  # Whoosh commits in Python
     #: The write lock's file, relative to the index folder.
     LOCK_FILE = LOCK_FILE
 
