@@ -30,8 +30,10 @@ from itertools import chain, compress, count, repeat
 from operator import is_
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from .chars import make_translation_table
-from .stem import STEMMERS, get_stemmer
+from .stem import SLICING_STEMMERS, STEMMERS, get_stemmer
 from .stopwords import is_stopword, resolve_stopwords
 from .tokenize import WORD_PATTERN, char_ngrams
 
@@ -111,6 +113,28 @@ def _surfaces(text: str) -> list[str]:
     return surfaces
 
 
+# normalize_mapped's per-character table: each BMP character's normalized
+# code, or one of these (built once per translation table, in about 20 ms).
+_BMP_LAST = 0xFFFF
+_REMOVED = np.uint32(0xFFFFFFFE)  # removed (a vowel mark, tatweel)
+_EXPANDS = np.uint32(0xFFFFFFFF)  # becomes several characters (a ligature, ß casefolded)
+_CHAR_TABLES: dict[tuple[tuple[int, Any], ...], np.ndarray] = {}
+
+
+def _char_table(table: dict[int, Any]) -> np.ndarray:
+    """Each BMP character's code after ``translate(table).casefold()``."""
+    key = tuple(sorted(table.items()))
+    out = _CHAR_TABLES.get(key)
+    if out is None:
+        codes = [c for c in range(1, _BMP_LAST + 1) if not 0xD800 <= c <= 0xDFFF]  # NUL and surrogates map to themselves
+        normalized = "\0".join(map(chr, codes)).translate(table).casefold().split("\0")
+        assert len(normalized) == len(codes)
+        out = np.arange(_BMP_LAST + 1, dtype=np.uint32)
+        out[codes] = [ord(n) if len(n) == 1 else _REMOVED if not n else _EXPANDS for n in normalized]
+        _CHAR_TABLES[key] = out
+    return out
+
+
 class Token(NamedTuple):
     """One analyzed word.
 
@@ -187,6 +211,7 @@ class Analyzer:
         digest = hashlib.sha1("\n".join(sorted(self.stopwords)).encode()).hexdigest()[:10]
         self._key = f"{self.name}:stem={self.stemmer};stop={digest};hamza={int(self.fold_hamza_seats)}"
         self._table = make_translation_table(self.fold_hamza_seats)
+        self._char_table_ = None  # normalize_mapped's table, built on first use
         self._stem = get_stemmer(self.stemmer)
         cache_key = f"{type(self).__module__}.{type(self).__qualname__}|{self._key}"  # per class and settings
         self._cache = _CACHES.setdefault(cache_key, {})
@@ -215,6 +240,49 @@ class Analyzer:
     def normalize(self, word: str) -> str:
         """Normalize one word (or any text) with this analyzer's table."""
         return word.translate(self._table).casefold()
+
+    def normalize_mapped(self, text: str) -> tuple[str, np.ndarray | None] | None:
+        """``normalize(text)`` with, for each of its characters, the offset in
+        ``text`` it comes from (None: the same offset: nothing was removed),
+        so that a word's slice of it is that word normalized; None when a
+        character becomes several (a ligature, ß casefolded) or is outside
+        the Basic Multilingual Plane. One NumPy lookup per character
+        (``normalize`` is a dict lookup per character: ten times slower on
+        a news article).
+
+        >>> a = Analyzer()
+        >>> a.normalize_mapped("إلى الأمن")
+        ('الي الامن', None)
+        >>> norm, offsets = a.normalize_mapped("الأمْن")  # the sukun is removed
+        >>> norm, offsets.tolist()
+        ('الامن', [0, 1, 2, 3, 5])
+        """
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+        if not len(codes):
+            return "", None
+        if int(codes.max()) > _BMP_LAST:
+            return None
+        mapped = self._char_table[codes]
+        if (mapped == _EXPANDS).any():
+            return None
+        kept = mapped != _REMOVED
+        if kept.all():
+            return mapped.tobytes().decode("utf-32-le", "surrogatepass"), None
+        offsets = np.flatnonzero(kept)
+        return mapped[offsets].tobytes().decode("utf-32-le", "surrogatepass"), offsets
+
+    @property
+    def _char_table(self) -> np.ndarray:
+        if self._char_table_ is None:
+            self._char_table_ = _char_table(self._table)
+        return self._char_table_
+
+    @property
+    def terms_are_slices(self) -> bool:
+        """Whether every term is a substring of its word normalized: this
+        class's own rules (not a subclass's ``compute``) with a stemmer that
+        only cuts a prefix and a suffix (:data:`~arsearch.stem.SLICING_STEMMERS`)."""
+        return type(self).compute is Analyzer.compute and self.stemmer in SLICING_STEMMERS
 
     def entry(self, surface: str) -> tuple[str, bool] | None:
         """``(term, is_stopword)`` for one surface word, or None if it has no letters."""

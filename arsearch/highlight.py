@@ -24,7 +24,7 @@ import html
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from itertools import accumulate, compress, repeat
+from itertools import accumulate, chain, compress, repeat
 from typing import Literal, NamedTuple
 
 from .analysis import DEFAULT_ANALYZER, Analyzer
@@ -224,6 +224,52 @@ class QueryMatcher:
 
     def _find_words(self, text: str, analyzer: Analyzer, start: int, end: int, roots: bool) -> list[tuple[int, int, str, How]]:
         """Words matched by their term, close spelling, prefix or root."""
+        if not self.prefixes and not (roots and self.roots):
+            found = self._find_by_terms(text, analyzer, start, end)
+            if found is not None:
+                return found
+        return self._scan_words(text, analyzer, start, end, roots)
+
+    def _find_by_terms(self, text: str, analyzer: Analyzer, start: int, end: int) -> list[tuple[int, int, str, How]] | None:
+        """What :meth:`_scan_words` finds when words match by their term alone,
+        from where the terms occur in the normalized text, reading only the
+        words there; None when that is not exact or not cheaper: the
+        analyzer's terms are not substrings of its normalized words, a
+        character normalizes to several, or the terms occur too often."""
+        if not analyzer.terms_are_slices:
+            return None
+        chunk = text[start:end]
+        mapped = analyzer.normalize_mapped(chunk)
+        if mapped is None:
+            return None
+        norm, offsets = mapped
+        limit = len(chunk) // _CHARS_PER_CANDIDATE + 8
+        at: list[int] = []
+        for term in chain(self.terms, self.near):
+            i = norm.find(term)
+            while i >= 0:
+                at.append(i)
+                if len(at) > limit:  # a common term: reading every word costs less
+                    return None
+                i = norm.find(term, i + 1)
+        words: dict[int, tuple[int, int, str, How] | None] = {}
+        table, entry, search = self._by_entry(), analyzer.entry, WORD_PATTERN.search
+        if offsets is not None:  # marks were removed: back to offsets into the text
+            at = offsets[at].tolist()
+        for i in sorted(at):
+            # The word holding i starts after the last space before i (words hold no
+            # spaces, so a search from there finds what a search from the start finds).
+            m = search(chunk, max(chunk.rfind(" ", 0, i), chunk.rfind("\n", 0, i), chunk.rfind("\t", 0, i)) + 1)
+            while m is not None and m.end() <= i:
+                m = search(chunk, m.end())
+            if m is None or m.start() > i or m.start() in words:
+                continue
+            hit = table.get(entry(m.group()))
+            words[m.start()] = None if hit is None else (start + m.start(), start + m.end(), *hit)
+        return [w for _, w in sorted(words.items()) if w is not None]
+
+    def _scan_words(self, text: str, analyzer: Analyzer, start: int, end: int, roots: bool) -> list[tuple[int, int, str, How]]:
+        """Words matched by their term, close spelling, prefix or root, reading every word."""
         # The loops over the text's words run in C (split, map, accumulate, compress):
         # only the matched words reach Python.
         parts = _SPLIT_WORDS.split(text[start:end])  # between-words, word, between-words, word, ...
@@ -311,6 +357,7 @@ _UNSEEN = ("", "")  # a sentinel: a word not classified yet
 #: Splits a text into the stretches between words and the words (the pattern's group keeps them).
 _SPLIT_WORDS = re.compile(f"({WORD_PATTERN.pattern})", WORD_PATTERN.flags)
 _MEMO_LIMIT = 200_000  # words classified per matcher before its memo is reset
+_CHARS_PER_CANDIDATE = 16  # more term occurrences than one per this many characters: read every word instead
 
 
 def _may_have_root(norm: str, roots: frozenset[str]) -> bool:

@@ -31,7 +31,7 @@ from pyarabic.araby import ALEF, BEH, FEH, HEH, KAF, LAM, MEEM, NOON, TEH, WAW, 
 
 from .chars import normalize
 
-__all__ = ["stem", "light_stem", "strip_article", "get_stemmer", "STEMMERS"]
+__all__ = ["stem", "light_stem", "strip_article", "get_stemmer", "STEMMERS", "SLICING_STEMMERS"]
 
 AL = ALEF + LAM  # the article ال
 
@@ -196,6 +196,9 @@ _FACTORIES: dict[str, Callable[[], Callable[[str], str]]] = {
 
 #: Names accepted by ``get_stemmer`` and ``Analyzer(stemmer=...)``.
 STEMMERS: tuple[str, ...] = tuple(_FACTORIES)
+#: Stemmers whose stem is always a substring of the word (they only cut a
+#: prefix and a suffix): the highlighter finds their terms in the normalized text.
+SLICING_STEMMERS: frozenset[str] = frozenset({"light", "light10", "none"})
 
 _INSTANCES: dict[str, Callable[[str], str]] = {}
 

@@ -387,3 +387,64 @@ def test_a_match_far_past_the_first_stretch_is_marked() -> None:
 )
 def test_phrase_words_are_marked_where_they_form_the_phrase(text: str, query: str, expected: str) -> None:
     assert highlight(text, query, format="text") == expected
+
+
+# -- finding words from where their terms occur (the fast path) -----------------------
+# letters with hamza seats, ى/ي, ة/ه, clitics, digits, Latin with case and
+# casefold expansions (ß, İ), punctuation and several kinds of space
+_FIND_ALPHABET = "اأإآءؤئبتثجحخدذرسشصضطظعغفقكلمنهةويى" + "٣٥3." + "abSßİ" + "،:؟(" + "  \n\t\u00a0"
+_FIND_VOCABULARY = ["الأمن", "مجلس", "الامن", "المدرسة", "مدرسه", "والمدرسة", "إلى", "الي", "strasse", "STRAßE",
+                    "ss", "٣.٥", "3.5", "في", "bİb"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_FIND_ALPHABET, max_size=300), st.lists(st.sampled_from(_FIND_VOCABULARY), min_size=1, max_size=3),
+       st.data())
+def test_finding_words_by_their_terms_equals_reading_every_word(text: str, vocabulary: list[str], data: st.DataObject) -> None:
+    own = WORD_PATTERN.findall(text)
+    words = vocabulary + ([data.draw(st.sampled_from(own))] if own else [])
+    matcher = QueryMatcher.from_query(" ".join(words))
+    found = matcher._find_by_terms(text, DEFAULT_ANALYZER, 0, len(text))
+    assume(found is not None)  # the property holds wherever the fast path answers (hypothesis fails if it rarely does)
+    assert found == matcher._scan_words(text, DEFAULT_ANALYZER, 0, len(text), roots=False)
+
+
+def test_the_fast_path_answers_for_plain_text_and_stands_aside_for_marks() -> None:
+    matcher = QueryMatcher.from_query("الامن المدرسه")
+    plain = "قال مجلس الأمن، إن المدرستين والمدرسة مغلقة.\nالأمنية"
+    found = matcher._find_by_terms(plain, DEFAULT_ANALYZER, 0, len(plain))
+    assert [plain[s:e] for s, e, _, _ in found or []] == ["الأمن", "والمدرسة", "الأمنية"]  # المدرستين: another stem
+    marked = "قالَ مجلسُ الأمْـنِ، والمدرسةُ"  # marks and a tatweel: removed, their offsets mapped back
+    found = matcher._find_by_terms(marked, DEFAULT_ANALYZER, 0, len(marked))
+    assert [marked[s:e] for s, e, _, _ in found or []] == ["الأمْـنِ", "والمدرسةُ"]
+    ligature = "قال مجلس الأمن \N{ARABIC LIGATURE LAM WITH ALEF ISOLATED FORM}"  # one character, two letters
+    assert matcher._find_by_terms(ligature, DEFAULT_ANALYZER, 0, len(ligature)) is None
+    assert [ligature[s:e] for s, e, _, _ in matcher.find(ligature, DEFAULT_ANALYZER)] == ["الأمن"]
+    common = "الأمن " * 200  # more occurrences than words worth reading one by one
+    assert matcher._find_by_terms(common, DEFAULT_ANALYZER, 0, len(common)) is None
+    assert len(matcher.find(common, DEFAULT_ANALYZER)) == 200
+
+
+def test_the_fast_path_needs_terms_that_are_slices_of_the_word() -> None:
+    class Rooted(Analyzer):
+        def compute(self, surface: str) -> tuple[str, bool] | None:
+            return super().compute(surface)
+
+    assert Analyzer().terms_are_slices and Analyzer(stemmer="light10").terms_are_slices
+    assert not Analyzer(stemmer="isri").terms_are_slices and not Rooted().terms_are_slices
+    matcher = QueryMatcher.from_query("الكاتب", Analyzer(stemmer="isri"))
+    assert matcher._find_by_terms("الكتاب", Analyzer(stemmer="isri"), 0, 6) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=_FIND_ALPHABET + "\N{ARABIC FATHA}\N{ARABIC TATWEEL}\N{ARABIC LIGATURE LAM WITH ALEF ISOLATED FORM}",
+               max_size=120), st.lists(st.sampled_from(_FIND_VOCABULARY + ["لا", "الاول"]), min_size=1, max_size=3))
+def test_removed_marks_are_mapped_back_and_expanded_characters_read_word_by_word(text: str, words: list[str]) -> None:
+    matcher = QueryMatcher.from_query(" ".join(words))
+    found = matcher._find_by_terms(text, DEFAULT_ANALYZER, 0, len(text))
+    expanded = "\N{ARABIC LIGATURE LAM WITH ALEF ISOLATED FORM}" in text or any(len(c.casefold()) > 1 for c in text)
+    if expanded:
+        assert found is None
+    else:
+        assume(found is not None)  # not too many occurrences
+        assert found == matcher._scan_words(text, DEFAULT_ANALYZER, 0, len(text), roots=False)
