@@ -113,7 +113,6 @@ class PendingTexts:
     def _drop_helper(self) -> None:
         self.close()
         self._helper_failed = True
-        self._counted = {}
 
     def totals(self, removed: list[str]) -> Totals:
         """The batch's counts: its texts counted, and ``removed`` (the
@@ -138,10 +137,12 @@ class PendingTexts:
         return batch.totals()
 
     def close(self) -> None:
-        """End the helper, if any (the batch was committed or dropped)."""
+        """End the helper, if any; a helper started later is sent the whole batch."""
         helper, self._helper = self._helper, None
         if helper is not None:
             helper.close()
+            self._counted = {}
+            self._fresh = list(self.texts)
 
 
 class _Helper:

@@ -596,11 +596,21 @@ class Index:
                 self._store.commit(optimize=optimize)
                 return
             reader = self._store.reader()  # the last commit: the copies the batch replaces
+            if self.path is not None:
+                try:
+                    _write_step(lambda: (self.path / _complete.STALE_MARK).touch(), self.path)
+                except BaseException:
+                    self._completing = pending  # the batch is still pending: counted at the next commit
+                    raise
             # an engine that commits outside the GIL does it while this process counts
             job = _Job(self._completions_after, pending, reader) if self._store.commits_outside_gil else None
-            table = self._completions_after(pending, reader) if job is None else None
-            if self.path is not None:
-                _write_step(lambda: (self.path / _complete.STALE_MARK).touch(), self.path)
+            try:
+                table = self._completions_after(pending, reader) if job is None else None
+            except BaseException:
+                self._completing = pending  # nothing was committed: counted again at the next commit
+                if self.path is not None:
+                    (self.path / _complete.STALE_MARK).unlink(missing_ok=True)
+                raise
             try:
                 self._store.commit(optimize=optimize)
             except BaseException:

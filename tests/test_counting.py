@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arsearch import Analyzer, Index
+from arsearch import Analyzer, Index, IndexWriteError
 from arsearch import complete as acm
 from arsearch import counting
 
@@ -178,3 +178,52 @@ def test_a_table_that_fails_after_the_engine_committed_is_rebuilt_next_time(
     assert not (tmp_path / "ix" / acm.STALE_MARK).exists()
     assert [(c.text, c.count) for c in Index.open(tmp_path / "ix").complete("مجلس الأ")] == [
         ("مجلس الأمن", 4), ("مجلس الانتخابات", 4)]
+
+
+def test_a_table_that_fails_before_the_engine_commits_keeps_the_batch_counted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_chunks: None) -> None:
+    """On Whoosh the table is made before the engine commits: when that fails,
+    nothing is committed, and the next commit counts the whole batch (a new
+    helper is sent all of it)."""
+    ix = Index.create(tmp_path / "ix", engine="whoosh")
+    ix.add_many(DOCS[:2])
+    for d in DOCS[2:5]:
+        ix.add(d)
+    assert ix._completing._helper is not None
+
+    def broken(self: acm.Completions, totals: acm.Totals) -> acm.Completions:
+        raise RuntimeError("no memory left")
+
+    with monkeypatch.context() as mp:
+        mp.setattr(acm.Completions, "merge", broken)
+        with pytest.raises(RuntimeError):
+            ix.commit()
+    assert len(ix) == 2
+    assert not (tmp_path / "ix" / acm.STALE_MARK).exists()
+    for d in DOCS[5:]:
+        ix.add(d)
+    assert ix._completing._helper is not None
+    ix.commit()
+    assert len(ix) == 7
+    assert _state(ix._completions[1]) == _state(ix._rebuild_completions(ix._store.reader()))  # type: ignore[index]
+
+
+def test_a_stale_mark_that_cannot_be_written_keeps_the_batch_pending(
+        tmp_path: Path, engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    ix = Index.create(tmp_path / "ix", engine=engine)
+    ix.add_many(DOCS[:2])
+    ix.add(DOCS[2])
+    real_touch = Path.touch
+
+    def no_touch(self: Path, *args: object, **kwargs: object) -> None:
+        if self.name == acm.STALE_MARK:
+            raise PermissionError(13, "Permission denied")
+        real_touch(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as mp:
+        mp.setattr(Path, "touch", no_touch)
+        with pytest.raises(IndexWriteError):
+            ix.commit()
+    ix.commit()
+    assert len(ix) == 3
+    assert _state(ix._completions[1]) == _state(ix._rebuild_completions(ix._store.reader()))  # type: ignore[index]
