@@ -11,9 +11,7 @@ core, a helper that failed) the commit counts the whole batch itself, with
 the same result: counts are exact either way.
 
 The helper is a fresh interpreter (running :func:`main`) fed
-pickles through its stdin, as the tantivy engine's analyzing processes are
-(:mod:`arsearch.engines.tantivy.workers` says why not ``multiprocessing``).
-A helper whose parent dies reads the end of its input and exits.
+pickles through its stdin (:mod:`arsearch.pipes` says why).
 
 Example:
     >>> from arsearch import Analyzer
@@ -30,16 +28,13 @@ from __future__ import annotations
 
 import os
 import pickle
-import queue
-import signal
 import subprocess
 import sys
-import threading
-from pathlib import Path
 from typing import Any, BinaryIO
 
 from .analysis import Analyzer
 from .complete import Batch, Totals
+from .pipes import END, helper_env, read_messages, serve_stdio
 
 __all__ = ["PendingTexts", "START", "CHUNK"]
 
@@ -48,7 +43,6 @@ START = 2048
 #: Then the helper is sent the batch's changes every this many documents, so
 #: that little is left to count at commit.
 CHUNK = 256
-_PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])  # the folder holding the arsearch package
 
 
 def spare_core() -> bool:
@@ -149,11 +143,10 @@ class _Helper:
     """One counting process: chunks of texts in, the totals out at the end."""
 
     def __init__(self, analyzer: Analyzer) -> None:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-c", "from arsearch.counting import main; main()"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+                [sys.executable, "-c", "from arsearch.counting import main; main()"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=helper_env(),
             )
         except OSError as e:
             raise HelperError(str(e)) from e
@@ -199,21 +192,9 @@ def _serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
     answered with the totals."""
     analyzer = pickle.load(stdin)
     batch = Batch(analyzer)
-    # Input is read on its own thread, so the parent's writes never wait on this process counting.
-    chunks: queue.Queue[Any] = queue.Queue()
-
-    def read() -> None:
-        try:
-            while True:
-                chunks.put(message := pickle.load(stdin))
-                if message is None:
-                    return
-        except Exception:  # noqa: BLE001 - the end of the input: the parent is gone
-            chunks.put(EOFError)
-
-    threading.Thread(target=read, daemon=True).start()
+    chunks = read_messages(stdin)
     while (message := chunks.get()) is not None:
-        if message is EOFError:
+        if message is END:  # the parent is gone
             return
         added, removed = message
         for text in added:
@@ -232,11 +213,4 @@ def _serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
 
 def main() -> None:
     """The helper process's entry point."""
-    # Ctrl-C reaches every process of the terminal's group: the parent decides what to do.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    out = sys.stdout.buffer
-    sys.stdout = sys.stderr  # anything printed must not mix with the answer
-    try:
-        _serve(sys.stdin.buffer, out)
-    except (BrokenPipeError, KeyboardInterrupt):
-        pass
+    serve_stdio(_serve)

@@ -5,6 +5,9 @@ Index-level tests run on both engines (``test_counting`` is in ENGINE_INDEPENDEN
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -227,3 +230,31 @@ def test_a_stale_mark_that_cannot_be_written_keeps_the_batch_pending(
     ix.commit()
     assert len(ix) == 3
     assert _state(ix._completions[1]) == _state(ix._rebuild_completions(ix._store.reader()))  # type: ignore[index]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_helper_ends_when_its_parent_dies(tmp_path: Path) -> None:
+    script = (
+        "import os, sys\n"
+        "from arsearch import Analyzer, counting\n"
+        "counting.START = counting.CHUNK = 2\n"
+        "counting.spare_core = lambda: True\n"
+        "batch = counting.PendingTexts(Analyzer())\n"
+        "batch.set('a', 'مجلس'); batch.set('b', 'الأمن')\n"
+        "print(batch._helper._proc.pid, flush=True)\n"
+        "os._exit(0)\n"  # no cleanup: as if killed
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    pid = int(out.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.05)
+    assert not _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False

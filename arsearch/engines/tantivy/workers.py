@@ -2,12 +2,7 @@
 
 Each worker is a fresh interpreter (``python -m
 arsearch.engines.tantivy.workers``) fed through its stdin and answering on
-its stdout, one pickle a message. Not ``multiprocessing``: a forked child of
-a process where tantivy's threads run (every open tantivy index has some)
-can inherit a lock one of them held and hang; a spawned or forkserver child
-imports the caller's ``__main__`` again, which re-runs a script without an
-``if __name__ == "__main__"`` guard. A fresh interpreter has neither problem,
-and a worker whose parent dies reads the end of its input and exits.
+its stdout, one pickle a message (:mod:`arsearch.pipes` says why).
 
 Chunk i goes to worker i mod N, and every worker answers in order, so the
 results come back in input order.
@@ -15,20 +10,15 @@ results come back in input order.
 
 from __future__ import annotations
 
-import os
 import pickle
-import queue
-import signal
 import subprocess
 import sys
-import threading
 from collections import deque
-from pathlib import Path
 from typing import Any, BinaryIO
 
-__all__ = ["AnalyzerPool"]
+from ...pipes import END, helper_env, read_messages, serve_stdio
 
-_PACKAGE_ROOT = str(Path(__file__).resolve().parents[3])  # the folder holding the arsearch package
+__all__ = ["AnalyzerPool"]
 
 
 class AnalyzerPool:
@@ -38,8 +28,7 @@ class AnalyzerPool:
     worker's analysis cache limit (:func:`arsearch.analysis.limit_caches`)."""
 
     def __init__(self, procs: int, setup: tuple[Any, ...]) -> None:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
+        env = helper_env()
         self._procs: list[subprocess.Popen[bytes]] = []
         try:
             for _ in range(procs):
@@ -116,19 +105,8 @@ def _serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
     fields, analyzer, ranking, cache_surfaces = pickle.load(stdin)
     limit_caches(cache_surfaces)
     analyze = DocAnalyzer(fields, analyzer, ranking)
-    # Input is read on its own thread, so the parent's writes never wait on
-    # this process writing a result the parent is not reading yet.
-    chunks: queue.Queue[Any] = queue.Queue()
-
-    def read() -> None:
-        try:
-            while True:
-                chunks.put(pickle.load(stdin))
-        except Exception:  # the end of the input, or a message cut short by the parent's death
-            chunks.put(None)
-
-    threading.Thread(target=read, daemon=True).start()
-    while (docs := chunks.get()) is not None:
+    chunks = read_messages(stdin)
+    while (docs := chunks.get()) is not END:
         try:
             message: tuple[bool, Any] = (True, [analyze(d) for d in docs])
         except Exception as e:  # the parent raises it
@@ -142,12 +120,4 @@ def _serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
 
 
 if __name__ == "__main__":
-    # Ctrl-C reaches every process of the terminal's group: the parent decides what to
-    # do (commit what was read, or cancel); a worker ending here would fail its batch.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    out = sys.stdout.buffer
-    sys.stdout = sys.stderr  # anything printed must not mix with the answers
-    try:
-        _serve(sys.stdin.buffer, out)
-    except (BrokenPipeError, KeyboardInterrupt):
-        pass
+    serve_stdio(_serve)
