@@ -273,16 +273,18 @@ class Analyzer:
 
     @property
     def _char_table(self) -> np.ndarray:
-        if self._char_table_ is None:
+        if getattr(self, "_char_table_", None) is None:
             self._char_table_ = _char_table(self._table)
         return self._char_table_
 
     @property
     def terms_are_slices(self) -> bool:
         """Whether every term is a substring of its word normalized: this
-        class's own rules (not a subclass's ``compute``) with a stemmer that
-        only cuts a prefix and a suffix (:data:`~arsearch.stem.SLICING_STEMMERS`)."""
-        return type(self).compute is Analyzer.compute and self.stemmer in SLICING_STEMMERS
+        class's own rules and tables (not a subclass's ``compute`` or
+        ``_setup``) with a stemmer that only cuts a prefix and a suffix
+        (:data:`~arsearch.stem.SLICING_STEMMERS`)."""
+        cls = type(self)
+        return cls.compute is Analyzer.compute and cls._setup is Analyzer._setup and self.stemmer in SLICING_STEMMERS
 
     def entry(self, surface: str) -> tuple[str, bool] | None:
         """``(term, is_stopword)`` for one surface word, or None if it has no letters."""

@@ -67,7 +67,9 @@ class PendingTexts:
         self._fresh: list[str] = []  # ids set since the helper was last sent the batch's changes
         self._counted: dict[str, str] = {}  # id → the text the helper counts for it
         self._helper: _Helper | None = None
-        self._helper_failed = False  # then this batch is counted at commit, here
+        # only the stock analyzer: its pickled settings are all it is (a subclass may hold more,
+        # or not import in a fresh interpreter); then the batch is counted at commit, here
+        self._helper_failed = type(analyzer) is not Analyzer or not spare_core()
 
     def __bool__(self) -> bool:
         return bool(self.texts)
@@ -75,9 +77,10 @@ class PendingTexts:
     def set(self, doc_id: str, text: str | None) -> None:
         """The batch's text for ``doc_id`` is now ``text`` (``None``: deleted)."""
         self.texts[doc_id] = text
+        if self._helper_failed:
+            return
         self._fresh.append(doc_id)
-        if len(self._fresh) >= (CHUNK if self._helper is not None else START) and not self._helper_failed \
-                and spare_core():
+        if len(self._fresh) >= (CHUNK if self._helper is not None else START):
             self._send_changes()
 
     def _send_changes(self) -> None:
@@ -85,24 +88,32 @@ class PendingTexts:
         count, and the ones they replace to take back."""
         added: list[str] = []
         taken_back: list[str] = []
-        counted = self._counted
+        changed: dict[str, str | None] = {}
         for doc_id in dict.fromkeys(self._fresh):
-            new, old = self.texts[doc_id], counted.get(doc_id)
+            new, old = self.texts[doc_id], self._counted.get(doc_id)
             if new is old:
                 continue
             if old is not None:
                 taken_back.append(old)
-                del counted[doc_id]
             if new is not None:
                 added.append(new)
-                counted[doc_id] = new
-        self._fresh = []
+            changed[doc_id] = new
         try:
             if self._helper is None:
                 self._helper = _Helper(self._analyzer)
             self._helper.count(added, taken_back)
         except HelperError:
             self._drop_helper()
+            return
+        except BaseException:  # Ctrl-C in the middle of a message: the helper's counts are unknown
+            self._drop_helper()
+            raise
+        self._fresh = []
+        for doc_id, new in changed.items():  # what the helper now counts
+            if new is None:
+                self._counted.pop(doc_id, None)
+            else:
+                self._counted[doc_id] = new
 
     def _drop_helper(self) -> None:
         self.close()
@@ -145,20 +156,24 @@ class _Helper:
     def __init__(self, analyzer: Analyzer) -> None:
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-c", "from arsearch.counting import main; main()"],
+                [sys.executable, "-P", "-c", "from arsearch.counting import main; main()"],  # -P: not the cwd's modules
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=helper_env(),
             )
         except OSError as e:
             raise HelperError(str(e)) from e
-        self._send(analyzer)
+        try:
+            self._send(analyzer)
+        except BaseException:
+            self.close()
+            raise
 
     def _send(self, message: Any) -> None:
         try:
             assert self._proc.stdin is not None
             pickle.dump(message, self._proc.stdin, pickle.HIGHEST_PROTOCOL)
             self._proc.stdin.flush()
-        except (OSError, ValueError, pickle.PicklingError) as e:  # a helper that died: a broken pipe
-            raise HelperError(str(e)) from e
+        except Exception as e:  # noqa: BLE001 - a helper that died (a broken pipe), or what would not pickle
+            raise HelperError(f"{type(e).__name__}: {e}") from e
 
     def count(self, added: list[str], removed: list[str]) -> None:
         self._send((added, removed))

@@ -252,21 +252,30 @@ class QueryMatcher:
                 if len(at) > limit:  # a common term: reading every word costs less
                     return None
                 i = norm.find(term, i + 1)
-        words: dict[int, tuple[int, int, str, How] | None] = {}
+        found: list[tuple[int, int, str, How]] = []
         table, entry, search = self._by_entry(), analyzer.entry, WORD_PATTERN.search
         if offsets is not None:  # marks were removed: back to offsets into the text
             at = offsets[at].tolist()
+        done = 0  # the text before this is read: the end of the last word found, where a search may resume
         for i in sorted(at):
-            # The word holding i starts after the last space before i (words hold no
-            # spaces, so a search from there finds what a search from the start finds).
-            m = search(chunk, max(chunk.rfind(" ", 0, i), chunk.rfind("\n", 0, i), chunk.rfind("\t", 0, i)) + 1)
+            if i < done:
+                continue  # inside the word just read
+            # The word holding i starts after the last space before i, or at the end of
+            # the last word read (a search resumed at either finds what one from the start finds:
+            # words hold no spaces); rfind looks back no further than that word.
+            m = search(chunk, max(chunk.rfind(" ", done, i), chunk.rfind("\n", done, i), done - 1) + 1)
             while m is not None and m.end() <= i:
                 m = search(chunk, m.end())
-            if m is None or m.start() > i or m.start() in words:
+            if m is None:
+                break
+            if m.start() > i:  # i is between words: m is still to read
+                done = m.start()
                 continue
+            done = m.end()
             hit = table.get(entry(m.group()))
-            words[m.start()] = None if hit is None else (start + m.start(), start + m.end(), *hit)
-        return [w for _, w in sorted(words.items()) if w is not None]
+            if hit is not None:
+                found.append((start + m.start(), start + m.end(), *hit))
+        return found
 
     def _scan_words(self, text: str, analyzer: Analyzer, start: int, end: int, roots: bool) -> list[tuple[int, int, str, How]]:
         """Words matched by their term, close spelling, prefix or root, reading every word."""

@@ -596,16 +596,17 @@ class Index:
                 self._store.commit(optimize=optimize)
                 return
             reader = self._store.reader()  # the last commit: the copies the batch replaces
-            if self.path is not None:
-                try:
-                    _write_step(lambda: (self.path / _complete.STALE_MARK).touch(), self.path)
-                except BaseException:
-                    self._completing = pending  # the batch is still pending: counted at the next commit
-                    raise
-            # an engine that commits outside the GIL does it while this process counts
-            job = _Job(self._completions_after, pending, reader) if self._store.commits_outside_gil else None
             try:
-                table = self._completions_after(pending, reader) if job is None else None
+                base = self._completion_base(reader)  # read before the stale mark, which would say "rebuild"
+                if self.path is not None:
+                    _write_step(lambda: (self.path / _complete.STALE_MARK).touch(), self.path)
+            except BaseException:
+                self._completing = pending  # the batch is still pending: counted at the next commit
+                raise
+            # an engine that commits outside the GIL does it while this process counts
+            job = _Job(self._completions_after, pending, reader, base) if self._store.commits_outside_gil else None
+            try:
+                table = self._completions_after(pending, reader, base) if job is None else None
             except BaseException:
                 self._completing = pending  # nothing was committed: counted again at the next commit
                 if self.path is not None:
@@ -623,6 +624,8 @@ class Index:
                 try:
                     table = job.result()
                 except BaseException as e:  # the stale mark stays: the next commit rebuilds the table
+                    if self.path is None:
+                        self._completions = None  # rebuilt from the documents when next needed
                     e.add_note("arsearch: the documents are committed; the completions are rebuilt at the next commit")
                     raise
             assert table is not None
@@ -686,11 +689,11 @@ class Index:
         self._completing.close()
         self._completing = PendingTexts(self.analyzer)
 
-    def _completions_after(self, pending: PendingTexts, reader: Reader) -> Completions:
-        """The completion table once the batch ``pending`` (text per id, None
-        for a deletion) replaces the copies of its ids ``reader`` (the last commit) holds."""
+    def _completions_after(self, pending: PendingTexts, reader: Reader, base: Completions) -> Completions:
+        """The completion table ``base`` (the last commit's) once the batch
+        ``pending`` (text per id, None for a deletion) replaces the copies of
+        its ids ``reader`` (the last commit) holds."""
         try:
-            base = self._completion_base(reader)
             removed: list[str] = []
             if reader.doc_count():
                 for doc_id in pending.texts:
@@ -701,12 +704,17 @@ class Index:
         finally:
             pending.close()
 
+    def _memory_table(self, reader: Reader) -> Completions:
+        """An in-memory index's table (rebuilt from its documents after a commit that could not make it)."""
+        if self._completions is None:
+            self._completions = (None, self._rebuild_completions(reader), None)
+        return self._completions[1]
+
     def _completion_base(self, reader: Reader) -> Completions:
         """The table of the last commit, for a writer: rebuilt from the stored
         documents when the file is missing, damaged or stale."""
         if self.path is None:
-            assert self._completions is not None
-            return self._completions[1]
+            return self._memory_table(reader)
         if not (self.path / _complete.STALE_MARK).exists():
             key = _complete.file_key(self.path)
             if key is not None and self._completions is not None and self._completions[0] == key:
@@ -729,8 +737,7 @@ class Index:
         """The table of the last commit, for a reader: the file (re-read when it
         changes), or, for an index that has none, rebuilt in memory."""
         if self.path is None:
-            assert self._completions is not None
-            return self._completions[1]
+            return self._memory_table(reader)
         key = _complete.file_key(self.path)
         cached = self._completions
         if key is None:
@@ -759,8 +766,7 @@ class Index:
         if len(self._counted_fields) != len(self.text_fields):
             return None
         if self.path is None:
-            assert self._completions is not None
-            return self._completions[1].word_counts(), reader.doc_count()
+            return self._memory_table(reader).word_counts(), reader.doc_count()
         key = _complete.file_key(self.path)
         if key is None or (self.path / _complete.STALE_MARK).exists():
             return None

@@ -65,9 +65,10 @@ def test_no_helper_for_a_small_batch_or_one_core(monkeypatch: pytest.MonkeyPatch
         batch.set(str(i), "مجلس")
     assert batch._helper is None
     monkeypatch.setattr(counting, "spare_core", lambda: False)
+    batch = counting.PendingTexts(ANALYZER)
     for i in range(counting.START + 1):
         batch.set(str(i), "مجلس")
-    assert batch._helper is None
+    assert batch._helper is None and not batch._fresh  # nothing kept for a helper that cannot come
 
 
 def test_a_helper_that_dies_leaves_the_batch_to_the_commit(small_chunks: None) -> None:

@@ -33,7 +33,7 @@ class AnalyzerPool:
         try:
             for _ in range(procs):
                 proc = subprocess.Popen(
-                    [sys.executable, "-m", "arsearch.engines.tantivy.workers"],
+                    [sys.executable, "-P", "-m", "arsearch.engines.tantivy.workers"],  # -P: not the cwd's modules
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
                 )
                 self._procs.append(proc)
