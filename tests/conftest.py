@@ -164,7 +164,6 @@ def disk_index(index_path: Path) -> Iterator[Index]:
 ENGINE_INDEPENDENT = {
     "test_index",
     "test_counting",
-    "test_review_helpers",
     "test_match_policy",
     "test_upsert",
     "test_review_findings",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -17,6 +18,9 @@ from hypothesis import strategies as st
 from arsearch import Analyzer, Index, IndexWriteError
 from arsearch import complete as acm
 from arsearch import counting
+from arsearch import index as aix
+from arsearch.highlight import QueryMatcher
+from arsearch.stem import light_stem
 
 ANALYZER = Analyzer()
 WORDS = ["مجلس", "الأمن", "الامن", "الدولي", "الانتخابات", "، ", "والمدرسة", "news", "٢٠٢٤", "\n"]
@@ -126,6 +130,18 @@ def test_flushing_at_any_time_counts_the_same(steps: list[tuple[str, bool, bool]
     assert [x if isinstance(x, list) else x.tolist() for x in got] == [x if isinstance(x, list) else x.tolist() for x in want]
 
 
+def _commit_with_a_broken_merge(ix: Index, monkeypatch: pytest.MonkeyPatch) -> BaseException:
+    """Commit while merging counts into the table fails; the error raised."""
+    def broken(self: acm.Completions, totals: acm.Totals) -> acm.Completions:
+        raise RuntimeError("no memory left")
+
+    with monkeypatch.context() as mp:
+        mp.setattr(acm.Completions, "merge", broken)
+        with pytest.raises(RuntimeError) as caught:
+            ix.commit()
+    return caught.value
+
+
 # -- through the index, on both engines ---------------------------------------------------
 DOCS = [{"id": str(i), "title": "مجلس الأمن", "body": f"اجتمع مجلس الأمن الدولي {i}، لبحث الانتخابات"} for i in range(7)]
 
@@ -165,16 +181,9 @@ def test_a_table_that_fails_after_the_engine_committed_is_rebuilt_next_time(
     pytest.importorskip("tantivy")
     ix = Index.create(tmp_path / "ix", engine="tantivy")
     ix.add_many(DOCS[:2])
-
-    def broken(self: acm.Completions, totals: acm.Totals) -> acm.Completions:
-        raise RuntimeError("no memory left")
-
-    with monkeypatch.context() as mp:
-        mp.setattr(acm.Completions, "merge", broken)
-        ix.add(DOCS[2])
-        with pytest.raises(RuntimeError) as caught:
-            ix.commit()
-    assert "the documents are committed" in "".join(caught.value.__notes__)
+    ix.add(DOCS[2])
+    caught = _commit_with_a_broken_merge(ix, monkeypatch)
+    assert "the documents are committed" in "".join(caught.__notes__)
     assert len(ix) == 3
     assert (tmp_path / "ix" / acm.STALE_MARK).exists()
     ix.add(DOCS[3])
@@ -194,14 +203,7 @@ def test_a_table_that_fails_before_the_engine_commits_keeps_the_batch_counted(
     for d in DOCS[2:5]:
         ix.add(d)
     assert ix._completing._helper is not None
-
-    def broken(self: acm.Completions, totals: acm.Totals) -> acm.Completions:
-        raise RuntimeError("no memory left")
-
-    with monkeypatch.context() as mp:
-        mp.setattr(acm.Completions, "merge", broken)
-        with pytest.raises(RuntimeError):
-            ix.commit()
+    _commit_with_a_broken_merge(ix, monkeypatch)
     assert len(ix) == 2
     assert not (tmp_path / "ix" / acm.STALE_MARK).exists()
     for d in DOCS[5:]:
@@ -259,3 +261,244 @@ def _alive(pid: int) -> bool:
             return f.read().split(")")[-1].split()[0] != "Z"  # a zombie has ended
     except FileNotFoundError:
         return False
+
+
+# -- findings of the review of b313708..e46bea2 (each failed on e46bea2) -------------------
+# -- 1. an analyzer the helper cannot receive ---------------------------------------------
+def test_a_local_analyzer_subclass_does_not_break_add(small_chunks: None) -> None:
+    pytest.importorskip("tantivy")
+    """A subclass defined in a function pickles with AttributeError, which _Helper._send
+    does not catch: add() raises after the document went into the batch."""
+    class Local(Analyzer):
+        pass
+
+    ix = Index.memory(analyzer=Local(), engine="tantivy")  # (Whoosh pickles its schema: no local class there)
+    for d in DOCS:
+        ix.add(d)  # AttributeError: Can't pickle local object
+    ix.commit()
+    assert len(ix) == 7
+
+
+def test_a_script_analyzer_subclass_prints_no_traceback(tmp_path: Path) -> None:
+    """A subclass defined in a script's __main__ pickles in the parent, but the
+    helper (python -c) cannot import it: its traceback lands on the user's stderr."""
+    script = tmp_path / "script.py"
+    script.write_text(textwrap.dedent("""
+        from arsearch import Analyzer, Index, counting
+        counting.START, counting.CHUNK = 2, 2
+        counting.spare_core = lambda: True
+        class Mine(Analyzer):
+            pass
+        ix = Index.memory(analyzer=Mine())
+        for i in range(6):
+            ix.add({"id": str(i), "body": "مجلس الأمن"})
+        ix.commit()
+        print([(c.text, c.count) for c in ix.complete("مجلس الأ")])
+    """))
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=Path(__file__).parents[1])
+    assert out.stdout.strip() == "[('مجلس الأمن', 6)]"
+    assert out.stderr == ""
+
+
+def test_a_subclass_with_its_own_state_counts_the_same_in_the_helper(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_chunks: None) -> None:
+    """Analyzer.__getstate__ keeps only the three base settings: the helper's copy of a
+    subclass with a setting of its own (here a class default) counts with other rules."""
+    (tmp_path / "review_folding.py").write_text(textwrap.dedent("""
+        from arsearch import Analyzer
+        class Folding(Analyzer):
+            folds = {}
+            def __init__(self, folds=None, **kw):
+                if folds:
+                    self.folds = folds
+                super().__init__(**kw)
+            def _setup(self):
+                super()._setup()
+                self._table = {**self._table, **self.folds}
+    """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    from review_folding import Folding  # type: ignore[import-not-found]
+
+    analyzer = Folding({ord("ؤ"): "و"})  # e.g. one more letter fold
+    texts = ["مؤتمر الأمن", "موتمر", "مؤتمر الدولة"]
+    batch = counting.PendingTexts(analyzer)
+    for i, t in enumerate(texts):
+        batch.set(str(i), t)
+    assert batch._helper is None  # a subclass is counted here: its pickle may not carry all it is
+    got = acm.Completions.empty().merge(batch.totals([]))
+    want = acm.Completions.empty().apply(texts, [], analyzer)
+    assert _state(got) == _state(want)
+
+
+# -- 2. the tantivy commit's table job races the stale mark ---------------------------------
+def test_the_table_job_does_not_rebuild_from_every_document(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """commit() starts the job, then touches the stale mark; a job that reaches
+    _completion_base after that sees the mark and rebuilds the whole table from the
+    stored documents (5 of 30 single-document commits did so with no delay at all)."""
+    pytest.importorskip("tantivy")
+    ix = Index.create(tmp_path / "ix", engine="tantivy")
+    ix.add_many(DOCS)
+    rebuilt = []
+    orig_rebuild, orig_base = aix.Index._rebuild_completions, aix.Index._completion_base
+
+    def rebuild(self: Index, reader: object) -> acm.Completions:
+        rebuilt.append(1)
+        return orig_rebuild(self, reader)
+
+    def late_base(self: Index, reader: object) -> acm.Completions:
+        time.sleep(0.05)  # the job thread scheduled a little late
+        return orig_base(self, reader)
+
+    monkeypatch.setattr(aix.Index, "_rebuild_completions", rebuild)
+    monkeypatch.setattr(aix.Index, "_completion_base", late_base)
+    ix.add({"id": "x", "body": "مجلس الأمة"})
+    ix.commit()
+    assert rebuilt == []
+
+
+# -- 3. the fast highlighter path and analyzer subclasses -----------------------------------
+def test_fast_path_with_a_subclass_whose_setup_installs_its_own_stemmer() -> None:
+    """terms_are_slices looks at compute and the stemmer's *name*; a subclass's _setup
+    may install another stem function (a lemma table) with compute unchanged."""
+    class Lemmas(Analyzer):
+        def _setup(self) -> None:
+            super()._setup()
+            self._stem = lambda w: {"كتب": "كتاب"}.get(w) or light_stem(w)
+
+    a = Lemmas()
+    text = "قرأ الطلاب كتب التاريخ"
+    matcher = QueryMatcher.from_query("كتاب", a)
+    want = matcher._scan_words(text, a, 0, len(text), roots=False)
+    assert [text[s:e] for s, e, _, _ in want] == ["كتب"]
+    assert [text[s:e] for s, e, _, _ in matcher.find(text, a, roots=False)] == ["كتب"]
+
+
+def test_fast_path_with_a_subclass_setup_that_does_not_call_super() -> None:
+    """_char_table_ is set only in Analyzer._setup: a subclass that sets the
+    attributes itself worked before and now crashes highlighting."""
+    from arsearch import analysis as an
+    from arsearch.chars import make_translation_table
+    from arsearch.stem import get_stemmer
+
+    class Own(Analyzer):
+        def _setup(self) -> None:
+            self._key = f"own:{self.stemmer}"
+            self._table = make_translation_table(self.fold_hamza_seats)
+            self._stem = get_stemmer(self.stemmer)
+            self._cache_key = f"own|{self._key}"
+            self._cache = an._CACHES.setdefault(self._cache_key, {})
+            self._term_tables = an._TERM_TABLES.setdefault(self._cache_key, ({}, {}))
+
+    a = Own()
+    text = "قال مجلس الأمن"
+    matcher = QueryMatcher.from_query("الامن", a)
+    assert [text[s:e] for s, e, _, _ in matcher.find(text, a, roots=False)] == ["الأمن"]
+
+
+def test_fast_path_with_a_table_that_drops_nul() -> None:
+    """_char_table joins every BMP character with NUL: a table that maps NUL
+    (e.g. dropping it) breaks the split and trips the assertion."""
+    class NoNul(Analyzer):
+        def _setup(self) -> None:
+            super()._setup()
+            self._table = {**self._table, 0: None}
+
+    a = NoNul()
+    text = "قال مجلس الأمن"
+    matcher = QueryMatcher.from_query("الامن", a)
+    assert [text[s:e] for s, e, _, _ in matcher.find(text, a, roots=False)] == ["الأمن"]
+
+
+# -- 4. the fast path's word lookup is quadratic without ASCII spaces ------------------------
+@pytest.mark.parametrize("sep", ["\u00a0", "\r", "\u2009", "،"])
+def test_fast_path_is_not_quadratic_without_ascii_spaces(sep: str) -> None:
+    """_find_by_terms searches each candidate's word from the last ' ', '\\n' or '\\t'
+    before it: with other separators (NBSP, CR, thin space, Arabic comma) every
+    candidate walks every word from the chunk's start (~5 s here; the scan: ~10 ms)."""
+    from arsearch.analysis import DEFAULT_ANALYZER
+    from arsearch.highlight import MAX_SCAN_CHARS
+
+    text = sep.join(["مجلس", "الأمن", "الدولي", "اجتمع", "لبحث", "الانتخابات", "في", "المدينة"] * 3000)[:MAX_SCAN_CHARS]
+    matcher = QueryMatcher.from_query("الامن")
+    t = time.perf_counter()
+    found = matcher.find(text, DEFAULT_ANALYZER, 0, len(text), roots=False)
+    elapsed = time.perf_counter() - t
+    assert len(found) == 1961
+    assert elapsed < 1.0, f"{elapsed:.1f} s"
+
+
+# -- 5. a helper whose setup message fails is left running ----------------------------------
+def test_a_helper_that_fails_its_setup_is_ended(monkeypatch: pytest.MonkeyPatch, small_chunks: None) -> None:
+    started: list[subprocess.Popen[bytes]] = []
+    real_popen = subprocess.Popen
+
+    def popen(*args: object, **kwargs: object) -> subprocess.Popen[bytes]:
+        proc = real_popen(*args, **kwargs)  # type: ignore[call-overload]
+        started.append(proc)
+        return proc
+
+    real_send = counting._Helper._send
+
+    def send(self: counting._Helper, message: object) -> None:
+        if isinstance(message, Analyzer):
+            raise counting.HelperError("broken pipe")  # what a BrokenPipeError / PicklingError becomes
+        real_send(self, message)
+
+    monkeypatch.setattr(counting.subprocess, "Popen", popen)
+    monkeypatch.setattr(counting._Helper, "_send", send)
+    batch = counting.PendingTexts(Analyzer())
+    for i in range(4):
+        batch.set(str(i), "مجلس الأمن")
+    assert batch._helper is None and batch._helper_failed
+    time.sleep(0.5)
+    try:
+        assert [p.poll() for p in started] != [None]  # the helper was never killed nor waited for
+    finally:
+        for p in started:
+            p.kill()
+            p.wait()
+            p.stdin.close()  # type: ignore[union-attr]
+            p.stdout.close()  # type: ignore[union-attr]
+
+
+# -- 6. a table that fails after tantivy committed, in memory: never rebuilt ---------------
+def test_a_failed_table_in_memory_is_rebuilt_next_time(monkeypatch: pytest.MonkeyPatch, engine: str) -> None:
+    """The note says "the completions are rebuilt at the next commit"; an in-memory
+    index has no stale mark, so its next commit merges onto the old table.
+    (whoosh: pre-existing, the batch's text is dropped while the store keeps the batch.)"""
+    ix = Index.memory(engine=engine)
+    ix.add_many(DOCS[:2])
+    ix.add(DOCS[2])
+    _commit_with_a_broken_merge(ix, monkeypatch)
+    ix.add(DOCS[3])
+    ix.commit()
+    assert len(ix) == 4
+    assert [(c.text, c.count) for c in ix.complete("مجلس الأ")] == [("مجلس الأمن", 4), ("مجلس الانتخابات", 4)]
+
+
+# -- 7. Ctrl-C while a chunk is sent: the helper is believed to count it ---------------------
+def test_an_interrupted_send_does_not_lose_the_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   small_chunks: None) -> None:
+    """_send_changes records the chunk in _counted and empties _fresh before sending;
+    a KeyboardInterrupt (or MemoryError) in the send escapes with the helper kept, so a
+    caller that then commits what was added gets totals without that chunk."""
+    ix = Index.create(tmp_path / "ix")
+    real_count = counting._Helper.count
+    calls = []
+
+    def count(self: counting._Helper, added: list[str], removed: list[str]) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # Ctrl-C while pickling / writing to the pipe
+        real_count(self, added, removed)
+
+    monkeypatch.setattr(counting._Helper, "count", count)
+    try:
+        for d in DOCS:
+            ix.add(d)
+    except KeyboardInterrupt:
+        pass  # "commit what was read"
+    ix.commit()
+    n = len(ix)
+    assert [(c.text, c.count) for c in ix.complete("مجلس الأ")] == [("مجلس الأمن", n), ("مجلس الانتخابات", n)]
