@@ -211,7 +211,6 @@ class Analyzer:
         digest = hashlib.sha1("\n".join(sorted(self.stopwords)).encode()).hexdigest()[:10]
         self._key = f"{self.name}:stem={self.stemmer};stop={digest};hamza={int(self.fold_hamza_seats)}"
         self._table = make_translation_table(self.fold_hamza_seats)
-        self._char_table_ = None  # normalize_mapped's table, built on first use
         self._stem = get_stemmer(self.stemmer)
         cache_key = f"{type(self).__module__}.{type(self).__qualname__}|{self._key}"  # per class and settings
         self._cache = _CACHES.setdefault(cache_key, {})
@@ -273,6 +272,7 @@ class Analyzer:
 
     @property
     def _char_table(self) -> np.ndarray:
+        """normalize_mapped's table, built on first use."""
         if getattr(self, "_char_table_", None) is None:
             self._char_table_ = _char_table(self._table)
         return self._char_table_

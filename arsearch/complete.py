@@ -37,7 +37,7 @@ import json
 import os
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -130,10 +130,7 @@ class Completions:
         if not added and not removed:
             return self
         batch = Batch(analyzer)
-        for text in added:
-            batch.count(text, 1)
-        for text in removed:
-            batch.count(text, -1)
+        batch.count_texts(added, removed)
         return self.merge(batch.totals())
 
     def merge(self, totals: Totals) -> Completions:
@@ -499,6 +496,14 @@ class Batch:
             self._signs.append(sign)
             if len(self._docs) >= self.CHUNK:
                 self._flush()
+
+    def count_texts(self, added: Iterable[str | None], removed: Iterable[str]) -> None:
+        """Count each text of ``added`` (``None``: nothing) and take away each of ``removed``."""
+        for text in added:
+            if text is not None:
+                self.count(text, 1)
+        for text in removed:
+            self.count(text, -1)
 
     def _arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The per-piece lists as arrays (extended with what was learnt since the last call)."""

@@ -134,11 +134,7 @@ class PendingTexts:
             finally:
                 self.close()
         batch = Batch(self._analyzer)
-        for text in self.texts.values():
-            if text is not None:
-                batch.count(text, 1)
-        for text in removed:
-            batch.count(text, -1)
+        batch.count_texts(self.texts.values(), removed)
         return batch.totals()
 
     def close(self) -> None:
@@ -211,11 +207,7 @@ def _serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
     while (message := chunks.get()) is not None:
         if message is END:  # the parent is gone
             return
-        added, removed = message
-        for text in added:
-            batch.count(text, 1)
-        for text in removed:
-            batch.count(text, -1)
+        batch.count_texts(*message)
         if chunks.empty():  # waiting for more: count what was read
             batch.flush()
     try:
